@@ -1,0 +1,40 @@
+# The two commands of the README:  make demo  and  make test.
+# Both create .venv when it is missing and install the package with its extras,
+# pinned by constraints/dev.txt (torch==2.13.0 is a CPU wheel on these machines).
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.skcontrast-installed
+DEMO ?= examples/plot_quickstart.py
+PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
+.PHONY: demo test lint venv clean bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "skcontrast needs Python 3.11+, found " + sys.version.split()[0])'
+	@test -x $(PY) || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "installing skcontrast and its dependencies into $(VENV) (pins: constraints/dev.txt)"
+	@$(PY) -m pip install -q --upgrade pip $(PIP_QUIET)
+	@$(PY) -m pip install -q -c constraints/dev.txt -e ".[test,plot,faiss]" $(PIP_QUIET)
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) $(DEMO)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist docs/_build

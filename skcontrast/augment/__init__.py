@@ -1,0 +1,3 @@
+"""View generators: ConditionJitter, SpectrumAugmenter, BitDropout, mixup."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Synthetic generators and loaders of real files."""
+
+__all__: list[str] = []

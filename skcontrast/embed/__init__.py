@@ -1,0 +1,3 @@
+"""ContrastiveEmbedder, its skorch net and default torch modules."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Featurizers on RDKit: MorganFeaturizer, DescriptorFeaturizer."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""CosineRetriever: exact cosine nearest neighbours."""
+
+__all__: list[str] = []

@@ -1,0 +1,99 @@
+"""scikit-learn's estimator checks over every public skcontrast estimator."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_get_feature_names_out_error,
+    check_global_output_transform_pandas,
+    check_global_set_output_transform_polars,
+    check_param_validation,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_set_output_transform_polars,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
+
+from skcontrast.utils.estimator_checks import (
+    EXPECTED_FAILED_CHECKS,
+    INIT_PARAMS,
+    _expected_failed_checks,
+    _tested_estimators,
+    all_estimators,
+)
+
+ESTIMATORS = list(_tested_estimators())
+
+
+def _id(estimator) -> str:
+    return type(estimator).__name__
+
+
+def test_every_public_estimator_is_tested():
+    public = {cls for _, cls in all_estimators()}
+    missing = sorted(cls.__name__ for cls in public - set(INIT_PARAMS))
+    assert not missing, f"public estimators missing from INIT_PARAMS: {missing}"
+    stale = sorted(cls.__name__ for cls in set(INIT_PARAMS) - public)
+    assert not stale, f"INIT_PARAMS lists non-public estimators: {stale}"
+
+
+def test_expected_failures_have_reasons():
+    for cls, checks in EXPECTED_FAILED_CHECKS.items():
+        assert cls in INIT_PARAMS, cls
+        for check, reason in checks.items():
+            assert check.startswith("check_"), check
+            assert isinstance(reason, str) and len(reason) > 10, (cls, check)
+
+
+def test_no_base_class_is_public():
+    for name, _ in all_estimators():
+        assert not name.startswith("Base"), name
+
+
+@parametrize_with_checks(
+    ESTIMATORS, expected_failed_checks=_expected_failed_checks, xfail_strict=True
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def _skip_if_expected(estimator, check_name: str) -> None:
+    if check_name in _expected_failed_checks(estimator):
+        pytest.skip(f"{check_name}: {_expected_failed_checks(estimator)[check_name]}")
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=_id)
+def test_check_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=_id)
+def test_dataframe_column_names_consistency(estimator):
+    _skip_if_expected(estimator, "check_dataframe_column_names_consistency")
+    check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+TRANSFORMERS = [e for e in ESTIMATORS if hasattr(e, "transform")]
+
+
+@pytest.mark.parametrize("transformer", TRANSFORMERS, ids=_id)
+@pytest.mark.parametrize(
+    "check",
+    [
+        check_transformer_get_feature_names_out,
+        check_transformer_get_feature_names_out_pandas,
+        check_get_feature_names_out_error,
+        check_set_output_transform,
+        check_set_output_transform_pandas,
+        check_global_output_transform_pandas,
+        check_set_output_transform_polars,
+        check_global_set_output_transform_polars,
+    ],
+    ids=lambda check: check.__name__,
+)
+def test_feature_names_and_set_output(transformer, check):
+    _skip_if_expected(transformer, check.__name__)
+    check(type(transformer).__name__, transformer)
