@@ -34,6 +34,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	@$(PY) -m pip install -q -c constraints/dev.txt -e ".[test,plot,faiss,bench]" $(PIP_QUIET)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
 
 clean:
