@@ -1,0 +1,262 @@
+"""Contrastive losses: NT-Xent (SimCLR), one-directional InfoNCE and SupCon.
+
+Plain torch functions (no scikit-learn), plus thin :class:`torch.nn.Module`
+wrappers that a skorch net takes as its ``criterion``.
+
+Each loss L2-normalises its inputs and computes the similarities and the
+softmax in float32 with autocast switched off, so it is stable at
+``temperature=0.01`` and when the encoder runs in float16/bfloat16 autocast.
+
+Examples
+--------
+The worked example of the contrastive-learning lecture (3 pairs in 2-D,
+temperature 0.2): the first anchor's term is -log(34.3 / (34.3 + 34.3 + 1)),
+which the lecture, rounding its intermediates, gives as about 0.706.
+
+>>> import torch
+>>> from skcontrast.losses import info_nce
+>>> xa = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+>>> xb = torch.tensor([[1.0, 1.0], [1.0, -1.0], [0.0, 1.0]])
+>>> terms = info_nce(xa, xb, temperature=0.2, reduction="none")
+>>> round(terms[0].item(), 3)
+0.708
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["InfoNCELoss", "NTXentLoss", "SupConLoss", "info_nce", "nt_xent", "supcon"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_temperature(temperature: float) -> float:
+    if isinstance(temperature, torch.Tensor):
+        return temperature
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)) or (
+        temperature <= 0
+    ):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}.")
+    return float(temperature)
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}.")
+
+
+def _check_pair(z1: torch.Tensor, z2: torch.Tensor) -> None:
+    if z1.ndim != 2 or z2.ndim != 2:
+        raise ValueError(
+            f"z1 and z2 must be 2-D (batch, dim) tensors, got shapes {tuple(z1.shape)} "
+            f"and {tuple(z2.shape)}."
+        )
+    if z1.shape != z2.shape:
+        raise ValueError(
+            f"z1 and z2 must have the same shape, got {tuple(z1.shape)} and {tuple(z2.shape)}."
+        )
+    if z1.shape[0] < 2:
+        raise ValueError(
+            "a contrastive loss needs at least 2 samples in a batch (each sample's "
+            f"negatives are the other samples), got a batch of {z1.shape[0]}."
+        )
+
+
+def _normalize(z: torch.Tensor) -> torch.Tensor:
+    # float32 (or float64 when given) so that logits / temperature cannot overflow
+    # in half precision; a zero row stays a zero row (F.normalize's eps).
+    if z.dtype in (torch.float16, torch.bfloat16):
+        z = z.float()
+    return F.normalize(z, p=2.0, dim=1)
+
+
+def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def nt_xent(
+    z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.2, reduction: str = "mean"
+) -> torch.Tensor:
+    """Symmetric NT-Xent (SimCLR) loss over the 2B views of a batch.
+
+    Each of the 2B L2-normalised embeddings is an anchor; its positive is its
+    partner view and the other 2B - 2 views are its negatives. Computed as a
+    ``cross_entropy`` over the (2B, 2B) similarity matrix divided by the
+    temperature, with the self-similarities masked to -inf.
+
+    Parameters
+    ----------
+    z1, z2 : torch.Tensor of shape (B, D)
+        Embeddings of the two views; row i of ``z1`` and row i of ``z2`` are a
+        positive pair. B must be at least 2.
+    temperature : float, default=0.2
+        Softmax temperature (> 0). Smaller values push negatives apart harder.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        "none" returns the 2B per-anchor terms (the ``z1`` anchors first).
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar, or shape (2B,) with ``reduction="none"``.
+
+    Examples
+    --------
+    Identical views of 5 collinear embeddings give the chance value log(2B - 1):
+
+    >>> import math, torch
+    >>> from skcontrast.losses import nt_xent
+    >>> z = torch.ones(5, 3)
+    >>> round(nt_xent(z, z).item(), 5) == round(math.log(9), 5)
+    True
+    """
+    _check_pair(z1, z2)
+    _check_reduction(reduction)
+    temperature = _check_temperature(temperature)
+    batch = z1.shape[0]
+    with torch.autocast(device_type=z1.device.type, enabled=False):
+        z = _normalize(torch.cat([z1, z2], dim=0))
+        logits = (z @ z.T) / temperature
+        self_mask = torch.eye(2 * batch, dtype=torch.bool, device=z.device)
+        logits = logits.masked_fill(self_mask, float("-inf"))
+        idx = torch.arange(batch, device=z.device)
+        targets = torch.cat([idx + batch, idx])
+        loss = F.cross_entropy(logits, targets, reduction="none")
+    return _reduce(loss, reduction)
+
+
+def info_nce(
+    z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.2, reduction: str = "mean"
+) -> torch.Tensor:
+    """One-directional InfoNCE, as in the lectures: anchors ``z1``, candidates ``z2``.
+
+    ``loss_i = -log( exp(s_ii / t) / sum_j exp(s_ij / t) )`` with ``s`` the cosine
+    similarities between row i of ``z1`` and row j of ``z2``.
+
+    Parameters
+    ----------
+    z1, z2 : torch.Tensor of shape (B, D)
+        Anchors and candidates; row i of each is a positive pair. B >= 2.
+    temperature : float, default=0.2
+        Softmax temperature (> 0).
+    reduction : {"mean", "sum", "none"}, default="mean"
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar, or shape (B,) with ``reduction="none"``.
+    """
+    _check_pair(z1, z2)
+    _check_reduction(reduction)
+    temperature = _check_temperature(temperature)
+    with torch.autocast(device_type=z1.device.type, enabled=False):
+        logits = (_normalize(z1) @ _normalize(z2).T) / temperature
+        targets = torch.arange(z1.shape[0], device=z1.device)
+        loss = F.cross_entropy(logits, targets, reduction="none")
+    return _reduce(loss, reduction)
+
+
+def supcon(
+    z: torch.Tensor, labels: torch.Tensor, temperature: float = 0.2, reduction: str = "mean"
+) -> torch.Tensor:
+    """Supervised contrastive loss (Khosla et al., 2020, the "L_out" form).
+
+    Every row is an anchor; its positives are all other rows with the same
+    label, its denominator all other rows. Anchors without any positive are
+    left out of the mean.
+
+    Parameters
+    ----------
+    z : torch.Tensor of shape (N, D)
+        Embeddings, typically both views stacked: ``torch.cat([z1, z2])``.
+    labels : torch.Tensor of shape (N,)
+        Integer class labels (stack them the same way as ``z``).
+    temperature : float, default=0.2
+    reduction : {"mean", "sum", "none"}, default="mean"
+        "none" returns one term per anchor (NaN-free: 0 for anchors without a
+        positive).
+
+    Returns
+    -------
+    torch.Tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcontrast.losses import supcon
+    >>> z = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    >>> good = supcon(z, torch.tensor([0, 0, 1, 1]))
+    >>> bad = supcon(z, torch.tensor([0, 1, 0, 1]))
+    >>> bool(good < bad)
+    True
+    """
+    if z.ndim != 2:
+        raise ValueError(f"z must be a 2-D (batch, dim) tensor, got shape {tuple(z.shape)}.")
+    labels = torch.as_tensor(labels, device=z.device).reshape(-1)
+    if labels.shape[0] != z.shape[0]:
+        raise ValueError(
+            f"labels must have one entry per row of z: got {labels.shape[0]} labels for "
+            f"{z.shape[0]} rows."
+        )
+    if z.shape[0] < 2:
+        raise ValueError(
+            f"a contrastive loss needs at least 2 samples in a batch, got {z.shape[0]}."
+        )
+    _check_reduction(reduction)
+    temperature = _check_temperature(temperature)
+    n = z.shape[0]
+    with torch.autocast(device_type=z.device.type, enabled=False):
+        zn = _normalize(z)
+        self_mask = torch.eye(n, dtype=torch.bool, device=z.device)
+        logits = ((zn @ zn.T) / temperature).masked_fill(self_mask, float("-inf"))
+        log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+        positives = (labels[:, None] == labels[None, :]) & ~self_mask
+        n_pos = positives.sum(dim=1)
+        pos_log_prob = log_prob.masked_fill(~positives, 0.0).sum(dim=1)
+        has_pos = n_pos > 0
+        loss = -pos_log_prob / n_pos.clamp(min=1)
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss[has_pos].sum()
+    return loss[has_pos].mean() if bool(has_pos.any()) else loss.sum() * 0.0
+
+
+class _TemperatureLoss(nn.Module):
+    def __init__(self, temperature: float = 0.2, reduction: str = "mean") -> None:
+        super().__init__()
+        self.temperature = _check_temperature(temperature)
+        _check_reduction(reduction)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return f"temperature={self.temperature}, reduction={self.reduction!r}"
+
+
+class NTXentLoss(_TemperatureLoss):
+    """:func:`nt_xent` as a module: ``loss(z1, z2)``."""
+
+    def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+        return nt_xent(z1, z2, self.temperature, self.reduction)
+
+
+class InfoNCELoss(_TemperatureLoss):
+    """:func:`info_nce` as a module: ``loss(z1, z2)``."""
+
+    def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
+        return info_nce(z1, z2, self.temperature, self.reduction)
+
+
+class SupConLoss(_TemperatureLoss):
+    """:func:`supcon` as a module: ``loss(z, labels)``."""
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return supcon(z, labels, self.temperature, self.reduction)

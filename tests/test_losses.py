@@ -1,0 +1,193 @@
+"""Losses against the lecture's worked example, a float64 NumPy reference, and edge cases."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skcontrast.losses import InfoNCELoss, NTXentLoss, SupConLoss, info_nce, nt_xent, supcon
+
+
+def _np_nt_xent(z1, z2, t):
+    """SimCLR Algorithm 1, transcribed as a float64 loop (lightly's reference form)."""
+    z = np.concatenate([z1, z2]).astype(np.float64)
+    z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    n = z1.shape[0]
+    total = 0.0
+    for i in range(2 * n):
+        j = (i + n) % (2 * n)
+        sims = np.array([z[i] @ z[k] / t for k in range(2 * n) if k != i])
+        m = sims.max()
+        total += -(z[i] @ z[j] / t) + m + np.log(np.exp(sims - m).sum())
+    return total / (2 * n)
+
+
+def _np_info_nce(z1, z2, t):
+    a = z1 / np.linalg.norm(z1, axis=1, keepdims=True)
+    b = z2 / np.linalg.norm(z2, axis=1, keepdims=True)
+    s = a @ b.T / t
+    s = s - s.max(axis=1, keepdims=True)
+    return float(np.mean(-np.diag(s) + np.log(np.exp(s).sum(axis=1))))
+
+
+LECTURE_A = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+LECTURE_B = torch.tensor([[1.0, 1.0], [1.0, -1.0], [0.0, 1.0]])
+
+
+def test_lecture_worked_example():
+    terms = info_nce(LECTURE_A, LECTURE_B, temperature=0.2, reduction="none")
+    assert terms.shape == (3,)
+    # the lecture rounds 1/sqrt(2) to 0.707 and e^3.535 to 34.3 and gets ~0.706
+    assert terms[0].item() == pytest.approx(0.706, abs=2e-3)
+    exact = -math.log(math.exp(0.5**0.5 / 0.2) / (2 * math.exp(0.5**0.5 / 0.2) + 1))
+    assert terms[0].item() == pytest.approx(exact, rel=1e-6)
+    assert info_nce(LECTURE_A, LECTURE_B, 0.2).item() == pytest.approx(terms.mean().item())
+    ref = _np_info_nce(LECTURE_A.numpy().astype(float), LECTURE_B.numpy().astype(float), 0.2)
+    assert info_nce(LECTURE_A, LECTURE_B, 0.2).item() == pytest.approx(ref, rel=1e-5)
+
+
+@given(
+    n=st.integers(2, 8),
+    d=st.sampled_from([1, 2, 16]),
+    t=st.sampled_from([0.1, 0.5, 1.0, 10.0]),
+    seed=st.integers(0, 10_000),
+)
+def test_nt_xent_matches_numpy_reference(n, d, t, seed):
+    rng = np.random.default_rng(seed)
+    z1, z2 = rng.normal(size=(n, d)), rng.normal(size=(n, d))
+    got = nt_xent(torch.from_numpy(z1), torch.from_numpy(z2), t).item()
+    assert got == pytest.approx(_np_nt_xent(z1, z2, t), rel=1e-9, abs=1e-9)
+    got_nce = info_nce(torch.from_numpy(z1), torch.from_numpy(z2), t).item()
+    assert got_nce == pytest.approx(_np_info_nce(z1, z2, t), rel=1e-9, abs=1e-9)
+
+
+def test_collinear_embeddings_give_log_2n_minus_1():
+    z = torch.ones(5, 3)
+    assert nt_xent(z, z, 0.3).item() == pytest.approx(math.log(9), rel=1e-6)
+    assert info_nce(z, z, 0.3).item() == pytest.approx(math.log(5), rel=1e-6)
+
+
+def test_symmetric_in_argument_order():
+    g = torch.Generator().manual_seed(0)
+    z1, z2 = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g)
+    assert nt_xent(z1, z2).item() == pytest.approx(nt_xent(z2, z1).item(), rel=1e-6)
+    # info_nce is one-directional: swapping generally changes it
+    assert info_nce(z1, z2).item() != pytest.approx(info_nce(z2, z1).item(), rel=1e-6)
+
+
+def test_aligned_views_beat_random_views():
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(32, 8, generator=g)
+    aligned = nt_xent(z, z + 0.01 * torch.randn(32, 8, generator=g))
+    shuffled = nt_xent(z, torch.randn(32, 8, generator=g))
+    assert aligned < shuffled
+
+
+@pytest.mark.parametrize("fn", [nt_xent, info_nce])
+def test_fewer_than_two_samples_is_an_error(fn):
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        fn(torch.ones(1, 3), torch.ones(1, 3))
+
+
+def test_supcon_single_row_is_an_error():
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        supcon(torch.ones(1, 3), torch.tensor([0]))
+
+
+@pytest.mark.parametrize(
+    ("z1", "z2", "match"),
+    [
+        (torch.ones(3, 2), torch.ones(4, 2), "same shape"),
+        (torch.ones(3), torch.ones(3), "2-D"),
+    ],
+)
+def test_shape_errors(z1, z2, match):
+    with pytest.raises(ValueError, match=match):
+        nt_xent(z1, z2)
+
+
+@pytest.mark.parametrize("t", [0.0, -1.0, float("nan"), float("inf")])
+def test_bad_temperature(t):
+    with pytest.raises(ValueError, match="temperature"):
+        nt_xent(torch.ones(2, 2), torch.ones(2, 2), t)
+    with pytest.raises(ValueError, match="temperature"):
+        NTXentLoss(temperature=t)
+
+
+def test_gradcheck_float64():
+    g = torch.Generator().manual_seed(2)
+    z1 = torch.randn(4, 3, dtype=torch.float64, generator=g, requires_grad=True)
+    z2 = torch.randn(4, 3, dtype=torch.float64, generator=g, requires_grad=True)
+    labels = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1])
+    assert torch.autograd.gradcheck(lambda a, b: nt_xent(a, b, 0.5), (z1, z2))
+    assert torch.autograd.gradcheck(lambda a, b: info_nce(a, b, 0.5), (z1, z2))
+    assert torch.autograd.gradcheck(
+        lambda a, b: supcon(torch.cat([a, b]), labels, 0.5), (z1, z2)
+    )
+
+
+@pytest.mark.parametrize("fn", [nt_xent, info_nce])
+def test_finite_at_low_temperature_and_zero_embeddings(fn):
+    g = torch.Generator().manual_seed(3)
+    z1 = torch.randn(8, 4, generator=g, requires_grad=True)
+    z2 = torch.randn(8, 4, generator=g)
+    loss = fn(z1, z2, 1e-3)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(z1.grad).all()
+    zeros = torch.zeros(8, 4, requires_grad=True)
+    loss0 = fn(zeros, torch.zeros(8, 4), 0.01)
+    loss0.backward()
+    assert torch.isfinite(loss0) and torch.isfinite(zeros.grad).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_inputs_are_stable(dtype):
+    g = torch.Generator().manual_seed(4)
+    z1, z2 = torch.randn(16, 8, generator=g), torch.randn(16, 8, generator=g)
+    ref = nt_xent(z1, z2, 0.01).item()
+    got = nt_xent(z1.to(dtype), z2.to(dtype), 0.01)
+    assert got.dtype == torch.float32 and torch.isfinite(got)
+    assert got.item() == pytest.approx(ref, rel=0.05)
+
+
+def test_stable_under_cpu_autocast():
+    g = torch.Generator().manual_seed(5)
+    lin = torch.nn.Linear(8, 8)
+    x1, x2 = torch.randn(16, 8, generator=g), torch.randn(16, 8, generator=g)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        z1, z2 = lin(x1), lin(x2)
+        assert z1.dtype == torch.bfloat16
+        loss = nt_xent(z1, z2, 0.01)
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+
+
+def test_supcon_reduces_to_pairs_with_unique_labels():
+    """With one label per pair, SupCon's positives are exactly the partner views."""
+    g = torch.Generator().manual_seed(6)
+    z1, z2 = torch.randn(5, 3, generator=g), torch.randn(5, 3, generator=g)
+    labels = torch.arange(5).repeat(2)
+    assert supcon(torch.cat([z1, z2]), labels, 0.3).item() == pytest.approx(
+        nt_xent(z1, z2, 0.3).item(), rel=1e-5
+    )
+
+
+def test_supcon_anchor_without_positive_is_left_out():
+    z = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    terms = supcon(z, torch.tensor([0, 0, 1]), reduction="none")
+    assert terms[2].item() == 0.0
+    assert supcon(z, torch.tensor([0, 0, 1])).item() == pytest.approx(terms[:2].mean().item())
+    with pytest.raises(ValueError, match="one entry per row"):
+        supcon(z, torch.tensor([0, 1]))
+
+
+def test_module_wrappers_route_temperature():
+    g = torch.Generator().manual_seed(7)
+    z1, z2 = torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g)
+    assert NTXentLoss(0.7)(z1, z2).item() == pytest.approx(nt_xent(z1, z2, 0.7).item())
+    assert InfoNCELoss(0.7)(z1, z2).item() == pytest.approx(info_nce(z1, z2, 0.7).item())
+    labels = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1])
+    z = torch.cat([z1, z2])
+    assert SupConLoss(0.7)(z, labels).item() == pytest.approx(supcon(z, labels, 0.7).item())
