@@ -1,0 +1,505 @@
+"""ContrastiveEmbedder: a scikit-learn transformer that pretrains an encoder contrastively."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import get_tags
+from skorch.callbacks import EarlyStopping, ProgressBar
+
+from skcontrast.embed._modules import MLPEncoder, ProjectionHead
+from skcontrast.embed._net import ContrastiveNet
+from skcontrast.losses import InfoNCELoss, NTXentLoss, SupConLoss
+from skcontrast.utils._docstrings import (
+    Substitution,
+    _device_docstring,
+    _random_state_docstring,
+)
+from skcontrast.utils._random import check_generator, draw_seed
+from skcontrast.utils._sklearn import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+from skcontrast.utils._versioning import VersionedPickleMixin
+
+_LOSSES = {"nt_xent": NTXentLoss, "info_nce": InfoNCELoss, "supcon": SupConLoss}
+_SCORE_SEED = 0
+_DEFAULT_PATIENCE = 5
+
+
+@Substitution(random_state=_random_state_docstring, device=_device_docstring)
+class ContrastiveEmbedder(
+    VersionedPickleMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Pretrain an encoder with a contrastive loss; transform X into its embedding.
+
+    ``fit(X)`` trains ``encoder -> projection head`` so that two random views of
+    the same row (made by ``augmenter`` on the training device) land close and
+    views of different rows land far apart (NT-Xent, InfoNCE or SupCon).
+    ``transform(X)`` returns the encoder output (before the head), computed in
+    batches in eval mode without gradients, as float32.
+
+    Parameters
+    ----------
+    encoder : None, torch.nn.Module subclass or instance, default=None
+        The encoder slot. None builds an :class:`MLPEncoder` from ``hidden_dims``;
+        a Module subclass is called as ``encoder(n_features_in, n_components,
+        **encoder_kwargs)``; a Module instance is deep-copied at fit (the
+        parameter is never mutated) and its output width becomes the embedding size.
+    encoder_kwargs : dict or None, default=None
+        Extra keyword arguments for the encoder class (or for :class:`MLPEncoder`).
+    hidden_dims : tuple of int, default=(256,)
+        Hidden widths of the default MLP encoder; ``()`` gives a linear encoder.
+    n_components : int, default=64
+        Embedding size (the encoder's output width).
+    projection_dim : int or None, default=64
+        Output size of the projection head (Linear-ReLU-Linear) used by the loss
+        only. None trains without a head.
+    augmenter : None, fitted-able transformer or Pipeline, default=None
+        Makes the views. None means ``ConditionJitter(std=0.1)``. A skcontrast
+        augmenter (or a Pipeline of them) runs on the training device through
+        ``augment_tensor``; any other scikit-learn transformer runs through its
+        ``transform`` on the CPU. It is cloned and fitted on the training X.
+    loss : {"nt_xent", "info_nce", "supcon"}, default="nt_xent"
+        Symmetric SimCLR loss, one-directional InfoNCE, or supervised
+        contrastive loss (uses y as extra positives; y is then required).
+    temperature : float, default=0.2
+        Softmax temperature of the loss (> 0).
+    batch_size : int, default=256
+        Rows per training batch (each gives ``2 * batch_size`` views). A final
+        batch of one row is dropped.
+    max_epochs : int, default=50
+        Epochs per ``fit`` (and per ``partial_fit`` call).
+    lr : float, default=1e-3
+        Adam learning rate.
+    weight_decay : float, default=1e-5
+        Adam weight decay.
+    validation_fraction : float in [0, 1), default=0.0
+        Fraction of rows held out to record ``valid_loss`` each epoch.
+    early_stopping : bool or int, default=False
+        Stop when the monitored loss (``valid_loss`` with a validation split,
+        else ``train_loss``) has not improved for 5 epochs (or the given number),
+        and restore the encoder's best weights.
+    %(device)s
+    callbacks : list of skorch callbacks or None, default=None
+        Extra callbacks (deep-copied at fit), as ``(name, callback)`` pairs or instances.
+    %(random_state)s
+        Seeds torch (weights, dropout, shuffling), the views and the validation
+        split: the same seed on the same device gives the same embedding.
+    verbose : int, default=0
+        1 prints a per-epoch table and a progress bar.
+
+    Attributes
+    ----------
+    net_ : ContrastiveNet
+        The trained skorch net (encoder in ``net_.module_``, head in ``net_.head_``).
+    history_ : skorch.History
+        Per-epoch ``train_loss`` (``valid_loss``), durations and batch records.
+    n_iter_ : int
+        Number of epochs trained.
+    augmenter_ : transformer
+        The fitted augmenter.
+    device_ : str
+        The device the encoder lives on.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X had string column names.
+
+    See Also
+    --------
+    skcontrast.losses.nt_xent : The default loss.
+    skcontrast.neighbors.CosineRetriever : Nearest neighbours in the embedding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast.embed import ContrastiveEmbedder
+    >>> X = np.random.default_rng(0).normal(size=(64, 4))
+    >>> emb = ContrastiveEmbedder(n_components=3, hidden_dims=(16,), max_epochs=2,
+    ...                           device="cpu", random_state=0).fit(X)
+    >>> emb.transform(X).shape
+    (64, 3)
+    >>> emb.n_iter_
+    2
+    """
+
+    _parameter_constraints: dict = {
+        "encoder": [None, HasMethods(["forward"])],
+        "encoder_kwargs": [None, dict],
+        "hidden_dims": [tuple, list],
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "projection_dim": [None, Interval(numbers.Integral, 1, None, closed="left")],
+        "augmenter": [None, HasMethods(["fit", "transform"])],
+        "loss": [StrOptions(set(_LOSSES))],
+        "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean", Interval(numbers.Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "callbacks": [None, list],
+        "random_state": ["random_state", np.random.Generator],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        encoder=None,
+        *,
+        encoder_kwargs=None,
+        hidden_dims=(256,),
+        n_components=64,
+        projection_dim=64,
+        augmenter=None,
+        loss="nt_xent",
+        temperature=0.2,
+        batch_size=256,
+        max_epochs=50,
+        lr=1e-3,
+        weight_decay=1e-5,
+        validation_fraction=0.0,
+        early_stopping=False,
+        device="auto",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.encoder = encoder
+        self.encoder_kwargs = encoder_kwargs
+        self.hidden_dims = hidden_dims
+        self.n_components = n_components
+        self.projection_dim = projection_dim
+        self.augmenter = augmenter
+        self.loss = loss
+        self.temperature = temperature
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.device = device
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Train the encoder on X (y is used only by ``loss="supcon"``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Float features (float64 and DataFrames are cast to float32; CSR is
+            densified one batch at a time). At least 2 rows.
+        y : array-like of shape (n_samples,), default=None
+            Class labels, required for ``loss="supcon"``, ignored otherwise.
+
+        Returns
+        -------
+        self
+        """
+        X = self._validate_X(X, reset=True)
+        y_codes = self._encode_y(X, y, reset=True)
+        self._check_params_against_data(X)
+        self._seed = draw_seed(check_generator(self.random_state))
+        self.device_ = _resolve_device(self.device)
+        self.augmenter_ = self._fit_augmenter(X)
+        with self._seeded(self._seed):
+            encoder = self._build_encoder(X.shape[1])
+            width = _output_width(encoder, X.shape[1])
+            head = None
+            if self.projection_dim is not None:
+                head = ProjectionHead(width, self.projection_dim)
+            self.net_ = ContrastiveNet(
+                module=encoder,
+                criterion=_LOSSES[self.loss],
+                criterion__temperature=float(self.temperature),
+                head=head,
+                augmenter=self.augmenter_,
+                view_seed=self._seed % (2**62),
+                valid_fraction=float(self.validation_fraction),
+                supervised=self.loss == "supcon",
+                optimizer=torch.optim.Adam,
+                lr=float(self.lr),
+                optimizer__weight_decay=float(self.weight_decay),
+                max_epochs=int(self.max_epochs),
+                batch_size=int(self.batch_size),
+                train_split=None,
+                callbacks=self._build_callbacks(),
+                device=self.device_,
+                verbose=int(self.verbose),
+            )
+            self.net_.initialize()
+            self.net_.partial_fit(X, y_codes)
+        self._n_features_out = width
+        self._after_training()
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def partial_fit(self, X, y=None):
+        """Continue training for ``max_epochs`` more epochs (fit first if unfitted).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Used only by ``loss="supcon"``.
+
+        Returns
+        -------
+        self
+        """
+        if not hasattr(self, "net_"):
+            return self.fit(X, y)
+        X = self._validate_X(X, reset=False)
+        y_codes = self._encode_y(X, y, reset=False)
+        with self._seeded(self._seed + self.n_iter_):
+            self.net_.partial_fit(X, y_codes)
+        self._after_training()
+        return self
+
+    def _validate_X(self, X, reset: bool):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=[np.float32, np.float64],
+            ensure_min_samples=2,
+        )
+        if X.dtype != np.float32:
+            X = X.astype(np.float32)
+        return X
+
+    def _encode_y(self, X, y, reset: bool):
+        if self.loss != "supcon":
+            return None
+        if y is None:
+            raise ValueError('loss="supcon" needs class labels: call fit(X, y).')
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"y must be 1-D with one label per row of X: got shape {y.shape} for "
+                f"{X.shape[0]} rows."
+            )
+        if reset:
+            self._label_encoder = LabelEncoder().fit(y)
+        try:
+            return self._label_encoder.transform(y).astype(np.int64)
+        except ValueError as exc:
+            raise ValueError(f"y holds labels unseen at fit: {exc}") from None
+
+    def _check_params_against_data(self, X) -> None:
+        if any(not isinstance(h, numbers.Integral) or h < 1 for h in self.hidden_dims):
+            raise ValueError(
+                f"hidden_dims must hold positive ints, got {tuple(self.hidden_dims)!r}."
+            )
+        if self.encoder_kwargs and isinstance(self.encoder, torch.nn.Module):
+            raise ValueError(
+                "encoder_kwargs only apply when encoder is None or a Module class; "
+                "got a Module instance with encoder_kwargs."
+            )
+        if self.validation_fraction:
+            n_valid = round(self.validation_fraction * X.shape[0])
+            if n_valid < 2 or X.shape[0] - n_valid < 2:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} leaves {n_valid} "
+                    f"validation and {X.shape[0] - n_valid} training rows out of "
+                    f"{X.shape[0]}; each part needs at least 2."
+                )
+
+    def _fit_augmenter(self, X):
+        if self.augmenter is None:
+            from skcontrast.augment import ConditionJitter
+
+            augmenter = ConditionJitter(std=0.1)
+        else:
+            augmenter = clone(self.augmenter)
+        X_fit = X
+        if sp.issparse(X) and not get_tags(augmenter).input_tags.sparse:
+            X_fit = X.toarray()
+        return augmenter.fit(X_fit)
+
+    def _build_encoder(self, n_features: int) -> torch.nn.Module:
+        kwargs = dict(self.encoder_kwargs or {})
+        if self.encoder is None:
+            kwargs.setdefault("hidden_dims", tuple(self.hidden_dims))
+            return MLPEncoder(n_features, self.n_components, **kwargs)
+        if isinstance(self.encoder, torch.nn.Module):
+            return copy.deepcopy(self.encoder)
+        if isinstance(self.encoder, type) and issubclass(self.encoder, torch.nn.Module):
+            return self.encoder(n_features, self.n_components, **kwargs)
+        raise TypeError(
+            "encoder must be None, a torch.nn.Module subclass or a Module instance, "
+            f"got {self.encoder!r}."
+        )
+
+    def _build_callbacks(self) -> list:
+        callbacks = copy.deepcopy(list(self.callbacks or []))
+        if self.early_stopping is not False:
+            patience = _DEFAULT_PATIENCE if self.early_stopping is True else self.early_stopping
+            monitor = "valid_loss" if self.validation_fraction else "train_loss"
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor=monitor,
+                        patience=int(patience),
+                        load_best=True,
+                        sink=_sink(self.verbose),
+                    ),
+                )
+            )
+        if self.verbose:
+            callbacks.append(("progress_bar", ProgressBar()))
+        return callbacks
+
+    @contextlib.contextmanager
+    def _seeded(self, seed: int):
+        """Seed torch's global generators for weights and dropout, restoring them after."""
+        devices = []
+        if self.device_.startswith("cuda"):
+            devices = [torch.device(self.device_).index or 0]
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed % (2**63))
+            yield
+
+    def _after_training(self) -> None:
+        self.history_ = self.net_.history
+        self.n_iter_ = len(self.net_.history)
+        if self.loss == "supcon":
+            return
+        last = self.history_[-1, "train_loss"]
+        n_train = self.history_[-1, "batches", 0, "train_batch_size"]
+        n_logits = 2 * n_train - 1 if self.loss == "nt_xent" else n_train
+        chance = math.log(n_logits)
+        if chance > 0 and last > 0.97 * chance:
+            warnings.warn(
+                f"the final training loss {last:.4f} is within 3% of its chance value "
+                f"log({n_logits}) = {chance:.4f}: the encoder has not learned to tell "
+                "rows apart, and the embedding is likely useless. Make rows differ "
+                "visibly in the input (preprocess near-identical spectra: SNV, "
+                "derivative, standardisation), train longer, or weaken the augmenter.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    # ------------------------------------------------------------------ inference
+    def transform(self, X):
+        """Embed X with the trained encoder (no augmentation, no head).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components), float32
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float32, np.float64])
+        return self.net_.embed(X, batch_size=max(int(self.batch_size), 1024))
+
+    def score(self, X, y=None) -> float:
+        """Minus the contrastive loss on X, with views drawn from a fixed seed.
+
+        Higher is better, so :class:`~sklearn.model_selection.GridSearchCV` can
+        select an embedder without labels. The value is on the scale of the
+        loss at this estimator's own ``temperature`` and ``batch_size``: compare
+        it between models that share them.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            At least 2 rows.
+        y : array-like, default=None
+            Labels, used only by ``loss="supcon"``.
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse="csr",
+            dtype=[np.float32, np.float64],
+            ensure_min_samples=2,
+        )
+        y_codes = self._encode_y(X, y, reset=False)
+        return -self.net_.evaluate_loss(X, y_codes, seed=_SCORE_SEED, batch_size=self.batch_size)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        net = self.__dict__.get("net_")
+        if net is not None:
+            self.device_ = str(net.device)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.target_tags.required = False
+        return tags
+
+
+def _resolve_device(device) -> str:
+    device = str(device)
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but CUDA is not available on this machine; use "
+            'device="cpu" or "auto".'
+        )
+    try:
+        torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from None
+    return device
+
+
+def _output_width(encoder: torch.nn.Module, n_features: int) -> int:
+    was_training = encoder.training
+    encoder.eval()
+    try:
+        with torch.no_grad():
+            out = encoder(torch.zeros(2, n_features))
+    except Exception as exc:
+        raise ValueError(f"the encoder failed on a (2, {n_features}) float32 batch: {exc}") from exc
+    finally:
+        encoder.train(was_training)
+    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != 2:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(
+            f"the encoder must map (batch, {n_features}) to (batch, n_components); "
+            f"it returned {shape}."
+        )
+    return int(out.shape[1])
+
+
+def _silent(*args, **kwargs) -> None:
+    """A picklable sink that prints nothing."""
+
+
+def _sink(verbose):
+    return print if verbose else _silent

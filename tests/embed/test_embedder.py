@@ -1,0 +1,371 @@
+"""ContrastiveEmbedder: training, the encoder slot, determinism, faults, pickling."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import warnings
+from unittest.mock import patch
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from skorch.callbacks import Callback
+
+from skcontrast.embed import ContrastiveEmbedder, MLPEncoder
+from skcontrast.utils._versioning import InconsistentVersionWarning
+
+
+class GaussianNoise(TransformerMixin, BaseEstimator):
+    """A minimal device-side augmenter (the interface skcontrast augmenters implement)."""
+
+    def __init__(self, std=0.1):
+        self.std = std
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        return np.asarray(X).copy()
+
+    def augment_tensor(self, X, generator):
+        noise = torch.randn(X.shape, generator=generator, device=X.device, dtype=X.dtype)
+        return X + self.std * noise
+
+
+def _blobs(n=240, d=6, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=3.0, size=(k, d))
+    y = rng.integers(0, k, n)
+    return centers[y] + rng.normal(size=(n, d)), y
+
+
+def _small(**kw):
+    params = dict(
+        augmenter=GaussianNoise(0.3),
+        hidden_dims=(32,),
+        n_components=4,
+        projection_dim=8,
+        batch_size=64,
+        max_epochs=3,
+        device="cpu",
+        random_state=0,
+    )
+    params.update(kw)
+    return ContrastiveEmbedder(**params)
+
+
+def _view_margin(embedder, X, seed=1):
+    """Mean cosine of positive pairs (two views of a row) minus that of negative pairs."""
+    rng = np.random.default_rng(seed)
+    z1 = embedder.transform(X + 0.3 * rng.normal(size=X.shape))
+    z2 = embedder.transform(X + 0.3 * rng.normal(size=X.shape))
+    z1 /= np.linalg.norm(z1, axis=1, keepdims=True)
+    z2 /= np.linalg.norm(z2, axis=1, keepdims=True)
+    S = z1 @ z2.T
+    positives = np.trace(S) / len(S)
+    negatives = (S.sum() - np.trace(S)) / (S.size - len(S))
+    return positives - negatives
+
+
+def test_training_separates_positives_from_negatives():
+    X, _ = _blobs(n=256, d=8)
+    untrained = _small(max_epochs=1, lr=1e-12, n_components=8).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        trained = _small(max_epochs=40, n_components=8).fit(X)
+    before, after = _view_margin(untrained, X), _view_margin(trained, X)
+    assert after > before + 0.08, (before, after)
+    assert trained.history_[-1, "train_loss"] < trained.history_[0, "train_loss"]
+    assert trained.score(X) > untrained.score(X)
+
+
+def test_transform_shape_dtype_and_feature_names():
+    X, _ = _blobs()
+    emb = _small().fit(X)
+    Z = emb.transform(X)
+    assert Z.shape == (len(X), 4) and Z.dtype == np.float32
+    assert emb.n_features_in_ == 6 and emb.n_iter_ == 3 and len(emb.history_) == 3
+    assert list(emb.get_feature_names_out()) == [f"contrastiveembedder{i}" for i in range(4)]
+    assert emb.set_output(transform="pandas").transform(X).shape == (len(X), 4)
+
+
+def test_same_seed_same_embedding_other_seed_differs():
+    X, _ = _blobs()
+    a = _small(random_state=3).fit(X).transform(X)
+    b = _small(random_state=3).fit(X).transform(X)
+    c = _small(random_state=4).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    # clone of a fitted estimator refits to the same result
+    est = _small(random_state=np.random.default_rng(5))
+    assert est.fit(X).transform(X).shape == a.shape
+
+
+def test_torch_global_rng_untouched():
+    X, _ = _blobs()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    _small().fit(X)
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())
+
+
+def test_float64_dataframe_and_csr_inputs_agree():
+    X, _ = _blobs()
+    ref = _small().fit(X.astype(np.float32)).transform(X)
+    df = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    emb_df = _small().fit(df)
+    np.testing.assert_allclose(emb_df.transform(df), ref, rtol=1e-5, atol=1e-6)
+    assert list(emb_df.feature_names_in_) == list(df.columns)
+    Xs = sp.csr_matrix(X)
+    np.testing.assert_allclose(_small().fit(Xs).transform(Xs), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_final_batch_of_one_is_dropped():
+    X, _ = _blobs(n=65)
+    emb = _small(batch_size=64, max_epochs=1).fit(X)
+    sizes = [b["train_batch_size"] for b in emb.history_[-1, "batches"]]
+    assert sizes == [64]
+
+
+def test_batch_size_larger_than_data_uses_one_batch():
+    X, _ = _blobs(n=40)
+    emb = _small(batch_size=256, max_epochs=1).fit(X)
+    assert [b["train_batch_size"] for b in emb.history_[-1, "batches"]] == [40]
+
+
+def test_encoder_slot_class_and_kwargs():
+    X, _ = _blobs()
+    emb = _small(encoder=MLPEncoder, encoder_kwargs={"hidden_dims": (8, 8)}).fit(X)
+    linears = [m for m in emb.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in linears] == [8, 8, 4]
+
+
+def test_encoder_instance_is_deep_copied_and_sets_width():
+    X, _ = _blobs()
+    enc = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Linear(16, 5))
+    before = copy.deepcopy(enc.state_dict())
+    emb = _small(encoder=enc).fit(X)
+    for key, value in enc.state_dict().items():
+        torch.testing.assert_close(value, before[key])
+    assert emb.net_.module_ is not enc
+    assert emb.transform(X).shape == (len(X), 5)
+    assert len(emb.get_feature_names_out()) == 5
+
+
+def test_linear_encoder_and_no_head():
+    X, _ = _blobs()
+    emb = _small(hidden_dims=(), projection_dim=None).fit(X)
+    assert emb.net_.head is None
+    assert isinstance(emb.net_.module_.net[0], torch.nn.Linear)
+    assert len(emb.net_.module_.net) == 1
+
+
+def test_foreign_sklearn_transformer_as_augmenter():
+    X, _ = _blobs()
+    noise = FunctionTransformer(np.negative)  # deterministic, runs on the CPU path
+    emb = _small(augmenter=noise).fit(X)
+    assert emb.transform(X).shape == (len(X), 4)
+
+
+def test_pipeline_of_augmenters():
+    X, _ = _blobs()
+    aug = make_pipeline(GaussianNoise(0.1), GaussianNoise(0.1))
+    emb = _small(augmenter=aug).fit(X)
+    assert emb.augmenter_ is not aug and hasattr(emb.augmenter_.steps[0][1], "n_features_in_")
+    assert not hasattr(aug.steps[0][1], "n_features_in_")  # the parameter is not fitted
+
+
+def test_supcon_uses_labels():
+    X, y = _blobs()
+    with pytest.raises(ValueError, match="supcon"):
+        _small(loss="supcon").fit(X)
+    emb = _small(loss="supcon").fit(X, y)
+    assert np.isfinite(emb.score(X, y))
+
+
+def test_info_nce_loss_trains():
+    X, _ = _blobs()
+    emb = _small(loss="info_nce", max_epochs=5).fit(X)
+    assert emb.history_[-1, "train_loss"] < emb.history_[0, "train_loss"]
+
+
+def test_partial_fit_continues():
+    X, _ = _blobs()
+    emb = _small(max_epochs=2).partial_fit(X)  # unfitted: acts as fit
+    assert emb.n_iter_ == 2
+    Z_before = emb.transform(X)
+    emb.partial_fit(X)
+    assert emb.n_iter_ == 4 and len(emb.history_) == 4
+    assert not np.allclose(Z_before, emb.transform(X))
+
+
+class _Snapshots(Callback):
+    def initialize(self):
+        self.states_ = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.states_.append(copy.deepcopy(net.module_.state_dict()))
+
+
+def test_early_stopping_stops_and_restores_best_weights():
+    X, _ = _blobs(n=200)
+    emb = _small(
+        max_epochs=300,
+        lr=3e-2,
+        validation_fraction=0.25,
+        early_stopping=3,
+        callbacks=[("snap", _Snapshots())],
+    ).fit(X)
+    assert emb.n_iter_ < 300
+    valid = emb.history_[:, "valid_loss"]
+    best = int(np.argmin(valid))
+    snap = dict(emb.net_.callbacks_)["snap"]
+    for key, value in emb.net_.module_.state_dict().items():
+        torch.testing.assert_close(value, snap.states_[best][key])
+
+
+def test_callbacks_parameter_is_not_mutated():
+    X, _ = _blobs()
+    cb = _Snapshots()
+    _small(callbacks=[("snap", cb)]).fit(X)
+    assert not hasattr(cb, "states_")
+
+
+def test_validation_fraction_too_large_for_data():
+    X, _ = _blobs(n=6)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        _small(validation_fraction=0.1).fit(X)
+
+
+class _NaNEncoder(torch.nn.Module):
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        self.lin = torch.nn.Linear(in_features, out_features)
+
+    def forward(self, x):
+        out = self.lin(x)
+        return out * float("nan") if self.training else out
+
+
+def test_nan_loss_stops_with_epoch_in_message():
+    X, _ = _blobs()
+    with pytest.raises(FloatingPointError, match="epoch 1"):
+        _small(encoder=_NaNEncoder).fit(X)
+
+
+@pytest.mark.parametrize(
+    ("X", "match"),
+    [
+        (np.array([[1.0, np.nan], [0.0, 1.0], [1.0, 1.0]]), "NaN"),
+        (np.array([[1.0, np.inf], [0.0, 1.0], [1.0, 1.0]]), "infinity"),
+        (np.ones((1, 3)), "minimum of 2"),
+    ],
+)
+def test_bad_input(X, match):
+    with pytest.raises(ValueError, match=match):
+        _small().fit(X)
+
+
+def test_wrong_feature_count_and_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    X, _ = _blobs()
+    with pytest.raises(NotFittedError):
+        _small().transform(X)
+    emb = _small().fit(X)
+    with pytest.raises(ValueError, match="features"):
+        emb.transform(X[:, :3])
+
+
+def test_cuda_requested_without_cuda_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    X, _ = _blobs()
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        _small(device="cuda").fit(X)
+
+
+def test_chance_level_loss_warns():
+    X = np.ones((64, 4))  # every row identical: no row can be told apart
+    with pytest.warns(UserWarning, match="chance value"):
+        _small(max_epochs=2, augmenter=FunctionTransformer()).fit(X)
+
+
+def test_score_is_deterministic_and_needs_two_rows():
+    X, _ = _blobs()
+    emb = _small().fit(X)
+    assert emb.score(X) == emb.score(X)
+    with pytest.raises(ValueError, match="minimum of 2"):
+        emb.score(X[:1])
+
+
+def test_pipeline_gridsearch_and_pickle_roundtrip():
+    X, y = _blobs(n=180)
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("embed", _small(max_epochs=2)),
+            ("clf", LogisticRegression()),
+        ]
+    )
+    grid = GridSearchCV(
+        pipe, {"embed__temperature": [0.2, 0.5], "embed__n_components": [3, 4]}, cv=2
+    ).fit(X, y)
+    best = grid.best_estimator_
+    loaded = pickle.loads(pickle.dumps(best))
+    np.testing.assert_array_equal(best.predict_proba(X), loaded.predict_proba(X))
+    # unsupervised selection by the embedder's own score
+    search = GridSearchCV(_small(max_epochs=2), {"hidden_dims": [(8,), (16,)]}, cv=2).fit(X)
+    assert np.isfinite(search.best_score_)
+
+
+def test_joblib_roundtrip(tmp_path):
+    import joblib
+
+    X, _ = _blobs()
+    emb = _small().fit(X)
+    joblib.dump(emb, tmp_path / "emb.joblib")
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "emb.joblib").transform(X), emb.transform(X)
+    )
+
+
+def test_pickle_carries_the_version_and_warns_on_mismatch():
+    X, _ = _blobs()
+    emb = _small().fit(X)
+    state = emb.__getstate__()
+    assert state["_skcontrast_version"]
+    state["_skcontrast_version"] = "0.0.0-other"
+    fresh = ContrastiveEmbedder.__new__(ContrastiveEmbedder)
+    with pytest.warns(InconsistentVersionWarning, match="0.0.0-other"):
+        fresh.__setstate__(state)
+
+
+def test_clone_is_unfitted():
+    emb = _small()
+    assert clone(emb).get_params()["augmenter"].std == 0.3
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_fit_transform_and_load_on_cpu_only_machine():
+    X, y = _blobs()
+    emb = _small(device="cuda").fit(X)
+    Z = emb.transform(X)
+    assert Z.dtype == np.float32 and emb.device_ == "cuda"
+    blob = pickle.dumps(make_pipeline(emb, LogisticRegression()).fit(X, y) and emb)
+    with patch("torch.cuda.is_available", lambda *_: False):
+        with pytest.warns(Warning):
+            loaded = pickle.loads(blob)
+        assert loaded.device_ == "cpu"
+        np.testing.assert_allclose(loaded.transform(X), Z, rtol=1e-4, atol=1e-5)
