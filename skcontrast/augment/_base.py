@@ -1,0 +1,316 @@
+"""The base class shared by every skcontrast augmenter.
+
+An augmenter behaves like dropout: active while training, inert at inference.
+
+- ``fit(X)`` validates X, resolves ``columns`` into ``columns_``, records the
+  statistics the subclass needs (``_fit_columns``) and seeds ``self._rng``;
+- ``augment_tensor(X, generator)`` is the single implementation, on a
+  ``torch.Tensor`` (CPU or CUDA), vectorised over the batch;
+- ``augment(X)`` wraps it for NumPy and pandas, drawing a torch seed from the
+  fitted ``self._rng`` at each call, so two calls give two different views and a
+  refit with the same int ``random_state`` replays the same views;
+- ``transform(X)`` is the identity (a validated copy) and ``fit_transform(X)`` is
+  ``fit(X).augment(X)``: an augmenter in a Pipeline augments the training data
+  only.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+
+from skcontrast.utils._random import check_generator, draw_seed
+from skcontrast.utils._sklearn import _fit_context, check_is_fitted, validate_data
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
+    """``"rows [3, 7] (values [nan, inf]); 2 bad row(s)"`` for the first five."""
+    shown = ", ".join(f"{int(r)} ({v!r})" for r, v in zip(rows[:5], values[:5], strict=True))
+    return f"row(s) {shown}; {len(rows)} bad row(s) in all"
+
+
+def _check_finite(X: np.ndarray, feature_names: np.ndarray | None) -> None:
+    """Raise a ValueError naming the first column holding NaN or inf, and its rows."""
+    finite = np.isfinite(X)
+    if finite.all():
+        return
+    col = int(np.flatnonzero(~finite.all(axis=0))[0])
+    rows = np.flatnonzero(~finite[:, col])
+    name = f" ({feature_names[col]!r})" if feature_names is not None else ""
+    kind = "NaN" if np.isnan(X[rows, col]).any() else "infinity"
+    raise ValueError(
+        f"Input X contains {kind} (NaN or inf are not allowed) in column {col}{name}: "
+        f"{_bad_rows_message(rows, X[rows, col].tolist())}."
+    )
+
+
+def _resolve_columns(columns, n_features: int, feature_names: np.ndarray | None) -> np.ndarray:
+    """Turn ``columns`` into a 1-D int64 array of distinct column indices."""
+    if columns is None:
+        return np.arange(n_features, dtype=np.int64)
+    if isinstance(columns, slice):
+        idx = np.arange(n_features, dtype=np.int64)[columns]
+    else:
+        arr = np.asarray(columns)
+        if arr.ndim != 1:
+            raise ValueError(
+                f"columns must be 1-D (indices, a boolean mask, a slice or names), "
+                f"got an array of shape {arr.shape}."
+            )
+        if arr.dtype == bool:
+            if arr.shape[0] != n_features:
+                raise ValueError(
+                    f"columns: a boolean mask must have one entry per feature "
+                    f"({n_features}), got {arr.shape[0]}."
+                )
+            idx = np.flatnonzero(arr).astype(np.int64)
+        elif arr.size and all(isinstance(c, str) for c in arr.tolist()):
+            if feature_names is None:
+                raise ValueError(
+                    f"columns: names {arr.tolist()[:5]} need X to be a DataFrame at fit "
+                    "(feature_names_in_ is not set); pass integer indices instead."
+                )
+            lookup = {name: i for i, name in enumerate(feature_names.tolist())}
+            unknown = [c for c in arr.tolist() if c not in lookup]
+            if unknown:
+                raise ValueError(
+                    f"columns: unknown column name(s) {unknown[:5]} "
+                    f"({len(unknown)} in all); known names: {list(lookup)[:10]}."
+                )
+            idx = np.array([lookup[c] for c in arr.tolist()], dtype=np.int64)
+        elif arr.size == 0 or all(
+            isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in arr.tolist()
+        ):
+            idx = arr.astype(np.int64).reshape(-1)
+            bad = idx[(idx < -n_features) | (idx >= n_features)]
+            if bad.size:
+                raise ValueError(
+                    f"columns: index(es) {bad[:5].tolist()} out of range for X with "
+                    f"{n_features} feature(s)."
+                )
+            idx = np.where(idx < 0, idx + n_features, idx)
+        else:
+            raise TypeError(
+                "columns must be None, integer indices, a boolean mask, a slice or "
+                f"column names, got {columns!r}."
+            )
+    if idx.size == 0:
+        raise ValueError(f"columns={columns!r} selects no column of X.")
+    if np.unique(idx).size != idx.size:
+        raise ValueError(f"columns={columns!r} selects some column more than once.")
+    return idx
+
+
+class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Base class of the augmenters (not public: subclass it to write your own).
+
+    Subclasses implement ``_fit_columns(X_cols)`` (record the statistics they
+    need from the selected columns, as NumPy arrays) and
+    ``_augment_block(X_cols, generator)`` (return a new tensor of the same shape
+    as the selected columns), and list in ``_zero_strength`` the parameters that
+    make them the identity.
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "columns": [None, "array-like", slice],
+        "random_state": ["random_state", np.random.Generator],
+    }
+
+    #: Parameter values under which the augmenter is the identity.
+    _zero_strength: ClassVar[dict] = {}
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Validate X, record the column statistics and seed the generator.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training data (floats; NaN and inf are rejected).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted augmenter.
+        """
+        X = validate_data(
+            self, X, reset=True, dtype=list(_FLOAT_DTYPES), ensure_all_finite=False
+        )
+        _check_finite(X, getattr(self, "feature_names_in_", None))
+        self.columns_ = _resolve_columns(
+            self.columns, self.n_features_in_, getattr(self, "feature_names_in_", None)
+        )
+        self._all_columns = bool(
+            self.columns_.size == self.n_features_in_
+            and (self.columns_ == np.arange(self.n_features_in_)).all()
+        )
+        self._fit_columns(X[:, self.columns_])
+        self._rng = check_generator(self.random_state)
+        self._tensor_cache = {}
+        return self
+
+    def _fit_columns(self, X_cols: np.ndarray) -> None:
+        """Record what the subclass needs from the selected columns (default: nothing)."""
+
+    # ------------------------------------------------------------ augmenting
+    def augment_tensor(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Return a new random view of a 2-D float tensor, on its device.
+
+        Only the fitted ``columns_`` change; the other columns are copied bit for
+        bit. ``X`` is never modified, torch's global random state is never used
+        and nothing is synchronised to the host, so this runs as fast on CUDA as
+        the operations themselves.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, n_features_in_)
+            float32 or float64, on any device.
+        generator : torch.Generator
+            The source of randomness, on the same device as ``X``.
+
+        Returns
+        -------
+        torch.Tensor
+            Same shape, dtype and device as ``X``.
+        """
+        check_is_fitted(self)
+        if not isinstance(X, torch.Tensor) or X.ndim != 2 or not X.is_floating_point():
+            raise ValueError(
+                "augment_tensor expects a 2-D floating-point torch.Tensor, got "
+                f"{type(X).__name__} {getattr(X, 'shape', '')} {getattr(X, 'dtype', '')}."
+            )
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        if self._all_columns:
+            return self._augment_block(X, generator)
+        cols = self._tensor("columns_", X.device, torch.int64)
+        block = self._augment_block(X.index_select(1, cols), generator)
+        out = X.clone()
+        out.index_copy_(1, cols, block)
+        return out
+
+    def _augment_block(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+    def augment(self, X):
+        """Return a new random view of X (same shape, dtype and container).
+
+        Each call draws a new view from the generator seeded at fit; X is never
+        modified. NumPy float32 and float64 are preserved (other numbers become
+        float64), and a DataFrame comes back as a DataFrame with the same index
+        and columns.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        ndarray or DataFrame of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        Xv = validate_data(
+            self, X, reset=False, dtype=list(_FLOAT_DTYPES), order="C", ensure_all_finite=False
+        )
+        _check_finite(Xv, getattr(self, "feature_names_in_", None))
+        generator = torch.Generator().manual_seed(draw_seed(self._rng))
+        with warnings.catch_warnings():
+            # a read-only array (e.g. a memmap) is only read here, never written
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            Xt = torch.from_numpy(Xv)
+        out = self.augment_tensor(Xt, generator).numpy()
+        if hasattr(X, "iloc") and hasattr(X, "columns"):
+            return type(X)(out, index=X.index, columns=X.columns)
+        return out
+
+    def transform(self, X):
+        """Return X unchanged (validated, as a copy): nothing is augmented at inference.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, reset=False, dtype=list(_FLOAT_DTYPES), copy=True, ensure_all_finite=False
+        )
+        _check_finite(X, getattr(self, "feature_names_in_", None))
+        return X
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return one training view: ``fit(X).augment(X)``.
+
+        Unlike most transformers this differs from ``fit(X).transform(X)``
+        (which returns X): like dropout, augmentation happens at training time
+        only.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        ndarray or DataFrame of shape (n_samples, n_features)
+        """
+        return self.fit(X, y).augment(X)
+
+    # ------------------------------------------------------------- helpers
+    def _tensor(self, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        """Fitted array ``getattr(self, name)`` as a tensor, cached per device and dtype."""
+        cache = self.__dict__.setdefault("_tensor_cache", {})
+        key = (name, str(device), dtype)
+        tensor = cache.get(key)
+        if tensor is None:
+            tensor = torch.as_tensor(np.asarray(getattr(self, name)), dtype=dtype, device=device)
+            cache[key] = tensor
+        return tensor
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state = dict(state)
+        state.pop("_tensor_cache", None)  # may hold CUDA tensors; rebuilt lazily
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _per_column(value, name: str, n_columns: int, *, low: float = 0.0) -> np.ndarray:
+    """A scalar or one value per selected column, as a float64 array of length n_columns."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n_columns, float(arr))
+    elif arr.ndim != 1 or arr.shape[0] != n_columns:
+        raise ValueError(
+            f"{name} must be a scalar or one value per selected column ({n_columns}), "
+            f"got shape {arr.shape}."
+        )
+    bad = np.flatnonzero(~np.isfinite(arr) | (arr < low))
+    if bad.size:
+        raise ValueError(
+            f"{name} must be finite and >= {low}; column(s) {bad[:5].tolist()} have "
+            f"{arr[bad[:5]].tolist()}."
+        )
+    return arr
