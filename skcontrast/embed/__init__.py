@@ -2,6 +2,5 @@
 
 from skcontrast.embed._embedder import ContrastiveEmbedder
 from skcontrast.embed._modules import MLPEncoder, ProjectionHead
-from skcontrast.embed._net import ContrastiveNet
 
-__all__ = ["ContrastiveEmbedder", "ContrastiveNet", "MLPEncoder", "ProjectionHead"]
+__all__ = ["ContrastiveEmbedder", "MLPEncoder", "ProjectionHead"]

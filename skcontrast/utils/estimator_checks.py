@@ -22,9 +22,19 @@ from sklearn.base import BaseEstimator
 
 import skcontrast
 from skcontrast.augment import BitDropout, ConditionJitter, SpectrumAugmenter
+from skcontrast.embed import ContrastiveEmbedder
 
 #: Parameters used to build each estimator for the common checks.
 INIT_PARAMS: dict[type, dict] = {
+    ContrastiveEmbedder: {
+        "hidden_dims": (8,),
+        "n_components": 3,
+        "projection_dim": 4,
+        "batch_size": 32,
+        "max_epochs": 2,
+        "device": "cpu",
+        "random_state": 0,
+    },
     BitDropout: {"p": 0.2, "random_state": 0},
     ConditionJitter: {"std": 0.1, "relative_std": 0.05, "mask_prob": 0.2, "random_state": 0},
     SpectrumAugmenter: {
