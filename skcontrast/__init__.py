@@ -1,5 +1,35 @@
-"""skcontrast: contrastive representation learning for chemists, as scikit-learn estimators."""
+"""skcontrast: contrastive representation learning for chemists, as scikit-learn estimators.
+
+The public names are importable from the top level (``from skcontrast import
+ContrastiveEmbedder``); they are loaded lazily, so ``import skcontrast`` does not
+import torch or RDKit until a name that needs them is used.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+_LAZY = {
+    "ConditionJitter": "skcontrast.augment",
+    "SpectrumAugmenter": "skcontrast.augment",
+    "BitDropout": "skcontrast.augment",
+    "mixup": "skcontrast.augment",
+    "make_views": "skcontrast.augment",
+    "ContrastiveEmbedder": "skcontrast.embed",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skcontrast' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
