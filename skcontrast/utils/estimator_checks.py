@@ -21,9 +21,12 @@ from collections.abc import Iterator
 from sklearn.base import BaseEstimator
 
 import skcontrast
+from skcontrast.neighbors import CosineRetriever
 
 #: Parameters used to build each estimator for the common checks.
-INIT_PARAMS: dict[type, dict] = {}
+INIT_PARAMS: dict[type, dict] = {
+    CosineRetriever: {"n_neighbors": 3, "batch_size": 7},
+}
 
 #: ``{Estimator: {check_name: reason}}`` for checks that fail by design.
 EXPECTED_FAILED_CHECKS: dict[type, dict[str, str]] = {}
