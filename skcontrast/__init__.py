@@ -22,6 +22,7 @@ _LAZY = {
     "make_spectra": "skcontrast.datasets",
     "make_two_regimes": "skcontrast.datasets",
     "load_mof_synthesis": "skcontrast.datasets",
+    "CosineRetriever": "skcontrast.neighbors",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
