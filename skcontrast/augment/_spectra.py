@@ -235,7 +235,7 @@ class SpectrumAugmenter(BaseAugmenter):
         idx = (start[:, None] + k).clamp_(max=n - 1)  # (b, w_max)
         window = out.gather(1, idx)
         last = out.gather(1, (start + width - 1)[:, None])
-        frac = (k / (width - 1).clamp(min=1)[:, None]).to(out.dtype)
+        frac = k.to(out.dtype) / (width - 1).clamp(min=1).to(out.dtype)[:, None]
         line = torch.lerp(window[:, :1], last, frac)
         inside = (k < width[:, None]) & (u_on < self.band_dropout_prob)[:, None]
         out.scatter_(1, idx, torch.where(inside, line, window))
