@@ -154,6 +154,7 @@ class ConditionJitter(BaseAugmenter):
         self.std_ = _per_column(self.std, "std", n_cols)
         self.relative_std_ = _per_column(self.relative_std, "relative_std", n_cols)
         self.mean_ = X_cols.mean(axis=0, dtype=np.float64)
+        self._column_ids = np.arange(n_cols, dtype=np.float64)
         self.bounds_ = _resolve_bounds(self.bounds, X_cols, self.columns_)
         self._low = None if self.bounds_ is None else self.bounds_[:, 0].copy()
         self._high = None if self.bounds_ is None else self.bounds_[:, 1].copy()
@@ -186,8 +187,8 @@ class ConditionJitter(BaseAugmenter):
             # floor(u * k / mask_prob) is its (uniform) masked column; otherwise
             # that index is >= k and matches no column.
             u = torch.rand((n, 1), generator=generator, device=dev, dtype=dt)
-            col = u.mul_(k / self.mask_prob).clamp_(max=k).long()
-            hit = col == torch.arange(k, device=dev)
+            col = u.mul_(k / self.mask_prob).floor_()  # float compare: no int64 pass
+            hit = col == self._tensor("_column_ids", dev, dt)
             mean = self._tensor("mean_", dev, dt)
             if out is None:
                 out = torch.where(hit, mean, X)
