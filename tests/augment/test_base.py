@@ -188,3 +188,29 @@ def test_augment_tensor_on_cuda(augmenter, dtype):
     assert out.device == X.device and out.dtype == dtype and out.shape == X.shape
     assert torch.equal(X, before) and torch.isfinite(out).all()
     assert not torch.equal(out, X)
+
+
+@pytest.mark.parametrize(
+    "augmenter",
+    [
+        *AUGMENTERS,
+        ConditionJitter(std=0.1, relative_std=0.2, mask_prob=0.3, bounds="fit", columns=[1, 3]),
+        SpectrumAugmenter(
+            max_shift=2,
+            stretch_std=0.1,
+            band_dropout_prob=1.0,
+            band_max_width=4,
+            normalize="minmax",
+        ),
+        SpectrumAugmenter(scale_std=0.1, noise_std=0.0, normalize="l2", columns=slice(2, None)),
+    ],
+    ids=lambda a: type(a).__name__,
+)
+def test_augment_tensor_never_reads_values_on_the_host(augmenter):
+    """On the meta device a tensor has no data: any .item(), .cpu() or data-dependent
+    shape would raise, so passing here means no host synchronisation on CUDA, and the
+    fitted statistics follow X's device."""
+    aug = clone(augmenter).set_params(random_state=0).fit(_data(np.random.default_rng(0)))
+    X = torch.empty(20, 12, device="meta")
+    out = aug.augment_tensor(X, torch.Generator())
+    assert out.device.type == "meta" and out.shape == X.shape and out.dtype == X.dtype
