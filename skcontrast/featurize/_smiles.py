@@ -77,7 +77,12 @@ def as_molecule_column(X: Any) -> tuple[np.ndarray, Any, bool]:
             )
         arr = np.fromiter(X, dtype=object, count=len(X))
         # a list of equal-length rows ([["CCO"], ["CC"]]) is a 2-D input
-        widths = {len(r) if isinstance(r, (list, tuple, np.ndarray)) else -1 for r in arr}
+        row_like = (list, tuple, np.ndarray)
+        widths = (
+            {len(r) if isinstance(r, row_like) else -1 for r in arr}
+            if len(arr) and isinstance(arr[0], row_like)
+            else {-1}
+        )
         if len(widths) == 1 and (width := widths.pop()) >= 0:
             if width != 1:
                 raise ValueError(f"X must have exactly one column of SMILES, got {width}.")
@@ -213,20 +218,17 @@ def map_distinct(
     n_workers = effective_n_jobs(n_jobs)
     n_workers = min(n_workers, len(distinct))
     if n_workers <= 1 or len(distinct) < min_parallel:
-        rows, valid = chunk_func(distinct, pack=False, **kwargs)
-        return rows, valid
+        return chunk_func(distinct, pack=False, **kwargs)
     items = list(distinct)
     chunks = [items[k::n_workers] for k in range(n_workers)]
     results = Parallel(n_jobs=n_workers, prefer="processes")(
         delayed(chunk_func)(chunk, pack=unpack is not None, **kwargs) for chunk in chunks
     )
-    first = unpack(results[0][0]) if unpack is not None else results[0][0]
-    rows = np.empty((len(items), first.shape[1]), dtype=first.dtype)
+    blocks = [unpack(r) if unpack is not None else r for r, _ in results]
+    rows = np.empty((len(items), blocks[0].shape[1]), dtype=blocks[0].dtype)
     valid = np.empty(len(items), dtype=bool)
-    for k, (chunk_rows, chunk_valid) in enumerate(results):
-        rows[k::n_workers] = first if k == 0 else (
-            unpack(chunk_rows) if unpack is not None else chunk_rows
-        )
+    for k, (block, (_, chunk_valid)) in enumerate(zip(blocks, results, strict=True)):
+        rows[k::n_workers] = block
         valid[k::n_workers] = chunk_valid
     return rows, valid
 
