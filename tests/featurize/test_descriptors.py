@@ -29,7 +29,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skcontrast.featurize import DescriptorFeaturizer, _descriptors, _smiles, _workers
-from tests.featurize.conftest import INVALID
+from tests.featurize._molecules import INVALID
 
 
 def test_default_descriptors_equal_rdkit(smiles):
@@ -194,3 +194,9 @@ def test_column_transformer(smiles, selector):
     out = ct.fit_transform(df)
     np.testing.assert_array_equal(out[:, :4], DescriptorFeaturizer().transform(smiles))
     assert list(ct.get_feature_names_out())[:2] == ["desc__MolWt", "desc__MolLogP"]
+
+
+def test_all_rows_invalid_with_nan():
+    with pytest.warns(UserWarning, match="2 of 2 rows"):
+        out = DescriptorFeaturizer(on_invalid="nan").transform([None, "C1CC"])
+    assert out.shape == (2, 4) and np.isnan(out).all()

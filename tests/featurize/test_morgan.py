@@ -38,7 +38,7 @@ from sklearn.utils.estimator_checks import (
 
 from skcontrast.featurize import MorganFeaturizer, _smiles, _workers
 from skcontrast.utils._sklearn import InvalidParameterError
-from tests.featurize.conftest import INVALID
+from tests.featurize._molecules import INVALID
 
 
 def rdkit_reference(smiles, radius=2, n_bits=2048, count=False, chirality=False):
@@ -481,3 +481,15 @@ def test_mof_file_with_its_repeats(shared_data):
     reference = dict(zip(distinct, rdkit_reference(distinct), strict=True))
     for i in np.linspace(0, len(column) - 1, 200).astype(int):
         np.testing.assert_array_equal(out[i], reference[column.iloc[i]])
+
+
+def test_all_rows_invalid_with_zeros():
+    with pytest.warns(UserWarning, match="3 of 3 rows"):
+        out = MorganFeaturizer(on_invalid="zeros", n_bits=16).transform([None, "", "C1CC"])
+    np.testing.assert_array_equal(out, np.zeros((3, 16), dtype=np.uint8))
+
+
+def test_polars_one_column_frame(smiles):
+    pl = pytest.importorskip("polars", reason="polars is optional")
+    out = MorganFeaturizer(n_bits=64).fit_transform(pl.DataFrame({"smiles": smiles}))
+    np.testing.assert_array_equal(out, MorganFeaturizer(n_bits=64).transform(smiles))
