@@ -157,6 +157,10 @@ def parse_problem(item: Any) -> str:
         return "molecule has no atoms"
     if not item.strip():
         return "empty string"
+    try:
+        item.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not encodable as UTF-8"
     capture = getattr(rdBase, "CaptureErrorLog", None)  # RDKit >= 2026.03
     with BlockLogs():
         if capture is not None:
@@ -185,7 +189,7 @@ def _syntax_message(messages: str) -> str:
     if not lines:
         return "SMILES syntax error"
     gist = re.sub(r" for input: .*$", "", lines[0]).removesuffix(":").strip()
-    gist = re.sub(r" while parsing: .*$", "", gist)
+    gist = re.sub(r" while parsing(: .*)?$", "", gist)
     for line in lines[1:2]:
         if line.startswith("check for mistakes around position"):
             gist += " " + line.removeprefix("check for mistakes ").removesuffix(":")
