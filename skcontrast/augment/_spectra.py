@@ -13,6 +13,9 @@ from skcontrast.augment._base import BaseAugmenter
 from skcontrast.utils._docstrings import Substitution, _random_state_docstring
 from skcontrast.utils._sklearn import Interval, StrOptions
 
+#: Points per block when warping on the CPU (see ``SpectrumAugmenter._warp``).
+_CPU_BLOCK = 1 << 21
+
 
 @Substitution(random_state=_random_state_docstring)
 class SpectrumAugmenter(BaseAugmenter):
@@ -211,22 +214,32 @@ class SpectrumAugmenter(BaseAugmenter):
         b, n = X.shape
         m = self.max_shift
         shift = (u * (2 * m + 1)).floor_().clamp_(max=2 * m).sub_(m)  # integers in [-m, m]
-        inv_stretch = z.mul(-self.stretch_std).exp_()
-        # Normalised grid x = unit / a - 2 s / (n - 1) and y = 0, written as two
-        # contiguous planes and viewed as the (b, 1, n, 2) grid grid_sample wants.
-        planes = torch.empty((b, 2, 1, n), device=X.device, dtype=X.dtype)
-        torch.addcmul(
-            shift.mul_(-2.0 / (n - 1))[:, None],
-            inv_stretch[:, None],
-            self._tensor("_unit_axis", X.device, X.dtype),
-            out=planes[:, 0, 0, :],
-        )
-        planes[:, 1].zero_()
-        grid = planes.permute(0, 2, 3, 1)
-        warped = F.grid_sample(
-            X.reshape(b, 1, 1, n), grid, mode="bilinear", padding_mode="border", align_corners=True
-        )
-        return warped.reshape(b, n)
+        offset = shift.mul_(-2.0 / (n - 1))[:, None]
+        inv_stretch = z.mul(-self.stretch_std).exp_()[:, None]
+        unit = self._tensor("_unit_axis", X.device, X.dtype)
+        # grid_sample's grid is (rows, 1, n, 2) with x = unit / a - 2 s / (n - 1) and
+        # y = 0: two contiguous planes viewed with the pair dimension last. On the
+        # CPU the rows go in blocks of ~2M points, so the planes stay small enough
+        # for the allocator to recycle them (a fresh 48 MB buffer costs more in page
+        # faults than the arithmetic); the block loop runs a handful of times.
+        rows = b if X.device.type != "cpu" else max(1, min(b, _CPU_BLOCK // n))
+        planes = torch.empty((2, rows, n), device=X.device, dtype=X.dtype)
+        planes[1].zero_()
+        out = torch.empty_like(X, memory_format=torch.contiguous_format)
+        for start in range(0, b, rows):
+            stop = min(b, start + rows)
+            k = stop - start
+            torch.addcmul(offset[start:stop], inv_stretch[start:stop], unit, out=planes[0, :k])
+            grid = planes[:, :k].permute(1, 2, 0).unsqueeze(1)
+            warped = F.grid_sample(
+                X[start:stop].reshape(k, 1, 1, n),
+                grid,
+                mode="bilinear",
+                padding_mode="border",
+                align_corners=True,
+            )
+            out[start:stop] = warped.reshape(k, n)
+        return out
 
     def _band_dropout_(self, out: torch.Tensor, u_on, u_width, u_start) -> None:
         """Flatten one window per selected row to the line between its end points, in place."""
