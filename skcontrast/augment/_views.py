@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.pipeline import Pipeline
 
@@ -105,11 +106,17 @@ def augment_tensor_with(augmenter, X: torch.Tensor, generator: torch.Generator) 
     >>> view.shape, view.dtype
     (torch.Size([4, 3]), torch.float64)
     """
+    return apply_tensor_steps(_steps(augmenter), X, generator)
+
+
+def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Run already-unrolled fitted steps (see :func:`augment_tensor_with`) on a tensor."""
     out = X
-    for step in _steps(augmenter):
+    for step in steps:
         if hasattr(step, "augment_tensor"):
             out = step.augment_tensor(out, generator)
         else:
             host = step.transform(out.detach().cpu().numpy())
-            out = torch.as_tensor(np.asarray(host), dtype=X.dtype, device=X.device)
+            host = host.toarray() if sp.issparse(host) else np.asarray(host)
+            out = torch.as_tensor(host, dtype=X.dtype, device=X.device)
     return out.clone() if out is X else out
