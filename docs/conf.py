@@ -1,0 +1,217 @@
+"""Sphinx configuration of the skcontrast documentation.
+
+Modelled on imbalanced-learn's ``doc/conf.py``: numpydoc docstrings, autosummary
+stub pages generated under ``docs/generated/`` (git-ignored), a sphinx-gallery
+of ``examples/`` rendered under ``docs/auto_examples/`` (git-ignored) and the
+pydata theme.
+
+The build needs no network: there is no intersphinx mapping and nothing remote
+is fetched. Build it from the repository root with::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+``-D plot_gallery=0`` renders the gallery pages without running the examples.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+
+# Document the checkout this file belongs to, not an installed copy.
+sys.path.insert(0, str(ROOT))
+
+# The examples read SKCONTRAST_FAST to shrink their epochs, and write their
+# figures to SKCONTRAST_OUTPUT: keep those outside the source tree.
+os.environ["SKCONTRAST_FAST"] = "1"
+os.environ.setdefault("SKCONTRAST_OUTPUT", str(DOCS / "_build" / "example_output"))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import skcontrast  # noqa: E402
+
+# -- Project -----------------------------------------------------------------
+
+project = "skcontrast"
+author = "skcontrast developers"
+copyright = "skcontrast developers"
+release = skcontrast.__version__
+version = ".".join(release.split(".")[:2])
+
+# -- General -----------------------------------------------------------------
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "_templates", "Thumbs.db", ".DS_Store"]
+root_doc = "index"
+source_suffix = {".rst": "restructuredtext"}
+default_role = "literal"
+add_function_parentheses = False
+pygments_style = "sphinx"
+
+# No intersphinx: the build must work offline.
+
+# Some package docstrings write ``(n_samples, n_features_in_)`` as plain text,
+# which reST reads as a reference to a target named "n_features_in". Point that
+# name at scikit-learn's glossary entry instead of failing the build (the
+# docstrings should quote it as ``n_features_in_``; that fix belongs to the package).
+rst_epilog = """
+.. _n_features_in: https://scikit-learn.org/stable/glossary.html#term-n_features_in_
+"""
+
+# -- autodoc / autosummary ---------------------------------------------------
+
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": True}
+autodoc_typehints = "none"  # numpydoc already states the types
+
+# -- numpydoc ----------------------------------------------------------------
+
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = False
+# Validation is off for the build: package docstrings belong to their authors;
+# run ``python -m numpydoc lint`` (or tests) to audit them.
+numpydoc_validation_checks: set[str] = set()
+
+# -- sphinx-gallery ----------------------------------------------------------
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"__init__\.py|/_",
+    "doc_module": ("skcontrast",),
+    "reference_url": {"skcontrast": None},
+    "backreferences_dir": "generated/backreferences",
+    "inspect_global_variables": False,
+    "remove_config_comments": True,
+    "show_memory": False,
+    "plot_gallery": "True",
+    "download_all_examples": False,
+    "matplotlib_animations": False,
+    "min_reported_time": 5,
+}
+
+# -- HTML --------------------------------------------------------------------
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"skcontrast {release}"
+html_theme_options = {
+    "navbar_end": ["theme-switcher", "navbar-icon-links"],
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_sidebars = {"index": [], "install": [], "whats_new": []}
+html_show_sourcelink = False
+html_static_path: list[str] = []
+html_copy_source = False
+
+# -- Members shown on class pages ----------------------------------------------
+
+# Class pages list the methods skcontrast defines (including those inherited
+# from skcontrast base classes) plus the scikit-learn methods a user calls
+# directly. Members inherited from torch.nn.Module and the rest of
+# scikit-learn's mixins are left to those projects' documentation (their
+# docstrings cross-reference labels that only exist in their own sites).
+_FOREIGN_MEMBERS_SHOWN = {"fit_transform", "get_feature_names_out", "get_params", "set_params"}
+
+
+def _skip_foreign_member(app, what, name, obj, skip, options):
+    if what != "class" or skip:
+        return None
+    module = getattr(obj, "__module__", None) or getattr(
+        getattr(obj, "fget", None), "__module__", None
+    )
+    if module is None or module.startswith("skcontrast"):
+        return None
+    return name not in _FOREIGN_MEMBERS_SHOWN
+
+
+# -- autosummary's one-line summaries ----------------------------------------
+
+
+def _patch_autosummary_summary() -> None:
+    """Keep an inline literal whole in autosummary's one-line summaries.
+
+    autosummary cuts a docstring's first sentence at the first period followed
+    by a space, even inside ````code```` (``"``a -> b... -> c``."`` becomes an
+    unterminated literal and a docutils error). When the cut leaves an odd
+    number of ``````, use the whole first paragraph instead.
+    """
+    from sphinx.ext import autosummary
+
+    original = autosummary.extract_summary
+
+    def extract_summary(doc, settings):
+        summary = original(doc, settings)
+        if summary.count("``") % 2 == 0:
+            return summary
+        paragraph = []
+        for line in doc:
+            if not line.strip():
+                if paragraph:
+                    break
+                continue
+            paragraph.append(line.strip())
+        return " ".join(paragraph)
+
+    autosummary.extract_summary = extract_summary
+
+
+_patch_autosummary_summary()
+
+
+# -- What's new: CHANGELOG.md as reStructuredText ------------------------------
+
+_UNDERLINES = {1: "=", 2: "=", 3: "-", 4: "~"}
+
+
+def _markdown_to_rst(text: str) -> str:
+    """Convert the small Markdown subset CHANGELOG.md uses into reST.
+
+    Headings (the level-1 title is dropped: the page has its own), bullets with
+    indented continuation lines, ``code`` spans and ``[text](url)`` links.
+    """
+    out: list[str] = []
+    for line in text.splitlines():
+        stripped = line.lstrip("#")
+        level = len(line) - len(stripped)
+        if level and stripped.startswith(" "):
+            if level == 1:
+                continue
+            title = stripped.strip()
+            out += [title, _UNDERLINES.get(level, "~") * len(title), ""]
+            continue
+        line = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`__", line)
+        line = re.sub(r"(?<!`)`([^`]+)`(?![`_])", r"``\1``", line)
+        out.append(line)
+    return "\n".join(out).strip() + "\n"
+
+
+def _write_changelog() -> None:
+    target = DOCS / "generated" / "changelog.rst.inc"
+    target.parent.mkdir(exist_ok=True)
+    text = _markdown_to_rst((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+
+
+_write_changelog()
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_member)
