@@ -102,6 +102,7 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "matplotlib_animations": False,
     "min_reported_time": 5,
+    "write_computation_times": False,
 }
 
 # -- HTML --------------------------------------------------------------------
