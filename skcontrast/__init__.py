@@ -18,6 +18,11 @@ _LAZY = {
     "mixup": "skcontrast.augment",
     "make_views": "skcontrast.augment",
     "ContrastiveEmbedder": "skcontrast.embed",
+    "make_reaction_conditions": "skcontrast.datasets",
+    "make_spectra": "skcontrast.datasets",
+    "make_two_regimes": "skcontrast.datasets",
+    "load_mof_synthesis": "skcontrast.datasets",
+    "CosineRetriever": "skcontrast.neighbors",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

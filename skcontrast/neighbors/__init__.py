@@ -1,3 +1,5 @@
 """CosineRetriever: exact cosine nearest neighbours."""
 
-__all__: list[str] = []
+from skcontrast.neighbors._retriever import CosineRetriever
+
+__all__ = ["CosineRetriever"]

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 import skcontrast
 from skcontrast.augment import BitDropout, ConditionJitter, SpectrumAugmenter
 from skcontrast.embed import ContrastiveEmbedder
+from skcontrast.neighbors import CosineRetriever
 
 #: Parameters used to build each estimator for the common checks.
 INIT_PARAMS: dict[type, dict] = {
@@ -36,6 +37,7 @@ INIT_PARAMS: dict[type, dict] = {
         "random_state": 0,
     },
     BitDropout: {"p": 0.2, "random_state": 0},
+    CosineRetriever: {"n_neighbors": 3, "batch_size": 7},
     ConditionJitter: {"std": 0.1, "relative_std": 0.05, "mask_prob": 0.2, "random_state": 0},
     SpectrumAugmenter: {
         "noise_std": 0.05,

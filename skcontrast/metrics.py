@@ -1,0 +1,200 @@
+"""Judging an embedding: neighbour label agreement, alignment and uniformity.
+
+- :func:`neighbor_label_agreement` needs labels: do the k nearest cosine
+  neighbours share a point's label more often than random picks would?
+- :func:`alignment` and :func:`uniformity` (Wang & Isola, 2020) need no labels:
+  positive pairs should land close (low alignment) while the whole embedding
+  spreads over the unit sphere (low, i.e. very negative, uniformity).
+
+All three work on L2-normalised rows: they normalise their inputs first (zero
+rows stay zero), so an embedding and any positive rescaling of its rows score
+the same.
+
+References
+----------
+Wang, T. and Isola, P. (2020). Understanding contrastive representation learning
+through alignment and uniformity on the hypersphere. ICML.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.utils import check_array, check_consistent_length, column_or_1d
+
+from skcontrast.neighbors import CosineRetriever
+from skcontrast.neighbors._validation import check_finite_rows, normalize_rows
+from skcontrast.utils._sklearn import Interval, validate_params
+
+__all__ = ["alignment", "neighbor_label_agreement", "uniformity"]
+
+#: Rows per block in :func:`uniformity` (bounds memory to block x n_samples).
+_UNIFORMITY_BLOCK = 1024
+
+
+def _embedding(Z, name: str, min_samples: int = 1) -> np.ndarray:
+    Z = check_array(
+        Z,
+        dtype=[np.float64, np.float32],
+        ensure_all_finite=False,
+        ensure_min_samples=min_samples,
+        input_name=name,
+    )
+    check_finite_rows(Z, name)
+    return Z
+
+
+@validate_params(
+    {
+        "Z": ["array-like"],
+        "y": ["array-like"],
+        "k": [Interval(numbers.Integral, 1, None, closed="left")],
+        "return_chance": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def neighbor_label_agreement(Z, y, k: int = 5, *, return_chance: bool = False):
+    """Mean fraction of each point's k nearest cosine neighbours sharing its label.
+
+    This is precision@k of same-label retrieval, the lectures' check "do
+    neighbours share the label more often than random picks?". Each point is
+    excluded from its own neighbours (exact, via :class:`CosineRetriever`).
+
+    The chance level is what k random other points would give:
+    ``sum_c n_c (n_c - 1) / (n (n - 1))`` for class sizes ``n_c``, the
+    probability that a random other point shares the label. A useful
+    embedding scores well above it; 1 means every neighbour shares the label.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, n_components)
+        The embedding (rows are L2-normalised internally).
+    y : array-like of shape (n_samples,)
+        Labels (any hashable values).
+    k : int, default=5
+        Neighbours per point; at most ``n_samples - 1``.
+    return_chance : bool, default=False
+        Also return the chance level.
+
+    Returns
+    -------
+    agreement : float
+        Mean over points of the fraction of their k neighbours with the same label.
+    chance : float
+        The expected agreement of random picks; only when ``return_chance``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast.metrics import neighbor_label_agreement
+    >>> Z = np.array([[1.0, 0.1], [1.0, 0.2], [0.9, 0.0], [0.1, 1.0], [0.0, 1.0], [0.2, 0.9]])
+    >>> y = [0, 0, 0, 1, 1, 1]
+    >>> neighbor_label_agreement(Z, y, k=2, return_chance=True)
+    (1.0, 0.4)
+    """
+    Z = _embedding(Z, "Z", min_samples=2)
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(Z, y)
+    n = Z.shape[0]
+    if k > n - 1:
+        raise ValueError(
+            f"k must be at most n_samples - 1 = {n - 1} (each point is excluded from "
+            f"its own neighbours), got k={k}."
+        )
+    _, codes = np.unique(y, return_inverse=True)
+    neighbours = CosineRetriever(n_neighbors=k).fit(Z).kneighbors(return_distance=False)
+    agreement = float(np.mean(codes[neighbours] == codes[:, None]))
+    if not return_chance:
+        return agreement
+    sizes = np.bincount(codes).astype(np.float64)
+    chance = float(np.sum(sizes * (sizes - 1)) / (n * (n - 1)))
+    return agreement, chance
+
+
+@validate_params(
+    {
+        "z1": ["array-like"],
+        "z2": ["array-like"],
+        "alpha": [Interval(numbers.Real, 0, None, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def alignment(z1, z2, alpha: float = 2.0) -> float:
+    """Alignment of positive pairs: mean ``||f(x) - f(y)||**alpha`` (lower is better).
+
+    Row i of ``z1`` and row i of ``z2`` embed two views of the same record. Rows
+    are L2-normalised first, so the value lies in ``[0, 2**alpha]``: 0 when every
+    pair coincides.
+
+    Parameters
+    ----------
+    z1, z2 : array-like of shape (n_pairs, n_components)
+        Embeddings of the two views.
+    alpha : float, default=2
+        Exponent of the distance (Wang & Isola use 2).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from skcontrast.metrics import alignment
+    >>> alignment([[1.0, 0.0], [0.0, 2.0]], [[3.0, 0.0], [0.0, -1.0]])
+    2.0
+    """
+    z1 = _embedding(z1, "z1")
+    z2 = _embedding(z2, "z2")
+    if z1.shape != z2.shape:
+        raise ValueError(f"z1 and z2 must have the same shape, got {z1.shape} and {z2.shape}.")
+    a = normalize_rows(z1).astype(np.float64)
+    b = normalize_rows(z2).astype(np.float64)
+    return float(np.mean(np.linalg.norm(a - b, axis=1) ** alpha))
+
+
+@validate_params(
+    {
+        "z": ["array-like"],
+        "t": [Interval(numbers.Real, 0, None, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def uniformity(z, t: float = 2.0) -> float:
+    """Uniformity: ``log mean_{i<j} exp(-t ||f(x_i) - f(x_j)||**2)`` (lower is better).
+
+    Rows are L2-normalised first. The value is at most 0 (every point at the same
+    place) and decreases as the points spread over the sphere. Computed in float64
+    with a log-sum-exp, in blocks of rows (memory ``1024 x n_samples``).
+
+    Parameters
+    ----------
+    z : array-like of shape (n_samples, n_components)
+        The embedding; at least 2 rows.
+    t : float, default=2
+        Temperature of the Gaussian potential (Wang & Isola use 2).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from skcontrast.metrics import uniformity
+    >>> round(uniformity([[1.0, 0.0], [-1.0, 0.0]]), 6)  # antipodal: -t * 4
+    -8.0
+    """
+    z = normalize_rows(_embedding(z, "z", min_samples=2)).astype(np.float64)
+    n = z.shape[0]
+    sq_norms = np.einsum("ij,ij->i", z, z)
+    parts = []
+    for start in range(0, n, _UNIFORMITY_BLOCK):
+        stop = min(start + _UNIFORMITY_BLOCK, n)
+        sq = sq_norms[start:stop, None] + sq_norms[None, :] - 2.0 * (z[start:stop] @ z.T)
+        np.maximum(sq, 0.0, out=sq)
+        upper = np.arange(n)[None, :] > np.arange(start, stop)[:, None]
+        if upper.any():
+            parts.append(logsumexp(-t * sq[upper]))
+    n_pairs = n * (n - 1) / 2
+    return float(logsumexp(parts) - np.log(n_pairs))

@@ -1,0 +1,408 @@
+"""CosineRetriever: exact cosine nearest neighbours in bounded memory."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from skcontrast.neighbors import _search
+from skcontrast.neighbors._validation import check_finite_rows, normalize_rows
+from skcontrast.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
+
+_FAISS_MISSING = (
+    "backend='faiss' needs the optional 'faiss' extra, which is not installed: "
+    "pip install 'skcontrast[faiss]' (it installs faiss-cpu), or use "
+    "backend='auto', 'numpy' or 'torch'."
+)
+
+
+def _import_faiss():
+    try:
+        import faiss
+    except ImportError as exc:
+        raise ImportError(_FAISS_MISSING) from exc
+    return faiss
+
+
+def _torch_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _as_configured_sparse(graph: sp.csr_array):
+    """CSR graph in scikit-learn's configured sparse interface (spmatrix by default)."""
+    if get_config().get("sparse_interface", "spmatrix") == "sparray":
+        return graph
+    return sp.csr_matrix(graph)
+
+
+class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Exact cosine nearest neighbours, computed in query chunks of bounded memory.
+
+    Mirrors :class:`sklearn.neighbors.NearestNeighbors` with
+    ``metric="cosine", algorithm="brute"``: the same neighbours (up to float32
+    rounding and the order of ties), with one float32 matrix product per chunk of
+    ``batch_size`` queries instead of a float64 distance matrix.
+
+    ``fit`` stores the L2-normalised rows as float32 (zero rows stay zero, so a
+    zero vector has similarity 0, distance 1, to everything, never NaN). Sparse
+    input (CSR) is accepted: the fitted items are stored dense, and queries are
+    densified one chunk at a time.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+        Number of neighbours returned by :meth:`kneighbors`, :meth:`retrieve`
+        and :meth:`kneighbors_graph` when their ``n_neighbors`` is None.
+        :meth:`transform` returns ``n_neighbors + 1`` per row (the query itself
+        included), as :class:`sklearn.neighbors.KNeighborsTransformer` does.
+
+    batch_size : int, default=1024
+        Queries handled at once. Peak extra memory is about
+        ``batch_size * n_samples_fit_ * 4`` bytes (the float32 similarity block).
+
+    backend : {"auto", "numpy", "torch", "faiss"}, default="auto"
+        - "numpy": NumPy matrix product (BLAS sgemm) and a two-step exact top-k;
+        - "torch": the same steps with torch, on CUDA when available, else CPU;
+        - "faiss": faiss ``IndexFlatIP`` (exact inner product), needs the
+          optional ``faiss`` extra (``pip install 'skcontrast[faiss]'``);
+        - "auto": "torch" on CUDA when available, else "numpy" (the faster of the
+          two on CPU in ``benchmarks/bench_retrieve.py``).
+
+    Attributes
+    ----------
+    backend_ : str
+        The backend used ("numpy", "torch" or "faiss").
+
+    n_samples_fit_ : int
+        Number of fitted items.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when X has string column names.
+
+    See Also
+    --------
+    sklearn.neighbors.NearestNeighbors : the general (slower) neighbour search.
+    sklearn.neighbors.KNeighborsTransformer : the sparse graph :meth:`transform` mimics.
+    skcontrast.metrics.neighbor_label_agreement : precision@k of same-label neighbours.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcontrast.neighbors import CosineRetriever
+    >>> X = np.array([[1.0, 0.0], [0.9, 0.1], [0.1, 1.0], [-1.0, 0.2]])
+    >>> retriever = CosineRetriever(n_neighbors=2).fit(X)
+    >>> sims, idx = retriever.retrieve([[1.0, 0.05]])
+    >>> idx
+    array([[0, 1]])
+    >>> np.round(sims, 3)
+    array([[0.999, 0.998]])
+    >>> retriever.kneighbors(return_distance=False)  # each item, itself excluded
+    array([[1, 2],
+           [0, 2],
+           [1, 0],
+           [2, 1]])
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "backend": [StrOptions({"auto", "numpy", "torch", "faiss"})],
+    }
+
+    def __init__(self, *, n_neighbors=5, batch_size=1024, backend="auto"):
+        self.n_neighbors = n_neighbors
+        self.batch_size = batch_size
+        self.backend = backend
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Store the L2-normalised rows of X as float32 items.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The items to search (for instance an embedding of past records).
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : CosineRetriever
+            The fitted retriever.
+        """
+        X = validate_data(
+            self,
+            X,
+            reset=True,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,
+        )
+        check_finite_rows(X, "X")
+        backend = self.backend
+        if backend == "faiss":
+            _import_faiss()
+        elif backend == "auto":
+            backend = "torch" if _torch_device() == "cuda" else "numpy"
+        self.backend_ = backend
+        self._fit_dtype = X.dtype
+        self.n_samples_fit_ = X.shape[0]
+        self._n_features_out = self.n_samples_fit_
+        self._items = _search.pad_items(normalize_rows(X))
+        self._cache = {}
+        return self
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_cache", None)  # faiss index / device tensors are rebuilt on demand
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "_items" in state:
+            self._cache = {}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # ------------------------------------------------------------------ search
+
+    def _check_n_neighbors(self, n_neighbors, query_is_train: bool, n_queries: int) -> int:
+        if n_neighbors is None:
+            n_neighbors = self.n_neighbors
+        if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, numbers.Integral):
+            raise TypeError(
+                f"n_neighbors must be an integer, got {n_neighbors!r} "
+                f"of type {type(n_neighbors).__name__}."
+            )
+        if n_neighbors <= 0:
+            raise ValueError(f"Expected n_neighbors > 0. Got {n_neighbors}")
+        n_fit = self.n_samples_fit_
+        limit, relation = (n_fit - 1, "<") if query_is_train else (n_fit, "<=")
+        if n_neighbors > limit:
+            raise ValueError(
+                f"Expected n_neighbors {relation} n_samples_fit, but "
+                f"n_neighbors = {n_neighbors}, n_samples_fit = {n_fit}, "
+                f"n_samples = {n_queries}"
+                + (" (each item is excluded from its own neighbours)" if query_is_train else "")
+            )
+        return int(n_neighbors)
+
+    def _queries(self, X):
+        """Validated queries (None for the fitted items) and the output dtype."""
+        if X is None:
+            return None, self._fit_dtype
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,
+        )
+        check_finite_rows(X, "X")
+        return X, X.dtype
+
+    def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
+        n = self.n_samples_fit_ if X is None else X.shape[0]
+        for start in range(0, n, self.batch_size):
+            stop = min(start + self.batch_size, n)
+            if X is None:
+                yield start, self._items[start:stop]
+            else:
+                yield start, normalize_rows(X, start, stop)
+
+    def _search(self, X, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k similarities (float32, descending) and indices for validated X."""
+        n_fit = self.n_samples_fit_
+        exclude_self = X is None
+        chunks = self._chunks(X)
+        if self.backend_ == "faiss":
+            index = self._cache.get("faiss")
+            if index is None:
+                faiss = _import_faiss()
+                index = faiss.IndexFlatIP(self._items.shape[1])
+                index.add(self._items[:n_fit])
+                self._cache["faiss"] = index
+            results = _search.search_faiss(index, n_fit, chunks, k, exclude_self)
+        elif self.backend_ == "torch":
+            device = _torch_device()
+            key = ("torch", device)
+            if key not in self._cache:
+                import torch
+
+                self._cache[key] = torch.from_numpy(self._items).to(device)
+            results = _search.search_torch(
+                self._items,
+                n_fit,
+                chunks,
+                k,
+                self.batch_size,
+                exclude_self,
+                device,
+                self._cache[key],
+            )
+        else:
+            results = _search.search_numpy(
+                self._items, n_fit, chunks, k, self.batch_size, exclude_self
+            )
+        parts = list(results)
+        if not parts:  # pragma: no cover - validate_data rejects empty X
+            return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
+        sims = np.vstack([p[0] for p in parts])
+        idx = np.vstack([p[1] for p in parts]).astype(np.int64, copy=False)
+        return sims, idx
+
+    def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+        """Find the ``n_neighbors`` items nearest in cosine distance to each query.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), default=None
+            The queries. None means the fitted items, each excluded from its own
+            neighbours (a duplicate of an item is still returned, at distance 0).
+        n_neighbors : int, default=None
+            Neighbours per query; None uses the ``n_neighbors`` parameter.
+        return_distance : bool, default=True
+            Whether to return the distances.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries, n_neighbors)
+            Cosine distances ``1 - similarity`` (clipped to [0, 2]), ascending;
+            float32 for float32 input, else float64. Only when ``return_distance``.
+        neigh_ind : ndarray of shape (n_queries, n_neighbors)
+            Indices of the neighbours among the fitted items.
+        """
+        check_is_fitted(self)
+        X, dtype = self._queries(X)
+        n_queries = self.n_samples_fit_ if X is None else X.shape[0]
+        k = self._check_n_neighbors(n_neighbors, X is None, n_queries)
+        sims, idx = self._search(X, k)
+        if not return_distance:
+            return idx
+        dist = np.clip(1.0 - sims.astype(dtype), 0.0, 2.0)
+        return dist, idx
+
+    def retrieve(self, X=None, n_neighbors=None):
+        """The most similar items to each query, most similar first.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), default=None
+            The queries. None means the fitted items, each excluded from its own list.
+        n_neighbors : int, default=None
+            Items per query; None uses the ``n_neighbors`` parameter.
+
+        Returns
+        -------
+        similarities : ndarray of shape (n_queries, n_neighbors)
+            Cosine similarities in [-1, 1], descending (0 for a zero vector).
+        indices : ndarray of shape (n_queries, n_neighbors)
+            Indices of the retrieved items among the fitted items.
+        """
+        check_is_fitted(self)
+        X, dtype = self._queries(X)
+        n_queries = self.n_samples_fit_ if X is None else X.shape[0]
+        k = self._check_n_neighbors(n_neighbors, X is None, n_queries)
+        sims, idx = self._search(X, k)
+        return np.clip(sims.astype(dtype), -1.0, 1.0), idx
+
+    def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
+        """Sparse (CSR) graph of each query's nearest items.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features), default=None
+            The queries. None means the fitted items, each excluded from its own row.
+        n_neighbors : int, default=None
+            Neighbours per row; None uses the ``n_neighbors`` parameter.
+        mode : {"connectivity", "distance"}, default="connectivity"
+            Ones, or cosine distances, as the stored values.
+
+        Returns
+        -------
+        A : sparse matrix of shape (n_queries, n_samples_fit_)
+            ``A[i, j]`` is the edge weight from query i to item j, CSR, in
+            scikit-learn's configured sparse interface (``spmatrix`` by default).
+            Distances of 0 are stored explicitly.
+        """
+        check_is_fitted(self)
+        if mode == "connectivity":
+            ind = self.kneighbors(X, n_neighbors, return_distance=False)
+            data = np.ones(ind.size)
+        elif mode == "distance":
+            dist, ind = self.kneighbors(X, n_neighbors, return_distance=True)
+            data = dist.ravel()
+        else:
+            raise ValueError(
+                f'Unsupported mode, must be one of "connectivity" or "distance" '
+                f'but got "{mode}" instead'
+            )
+        n_queries, k = ind.shape
+        indptr = np.arange(0, n_queries * k + 1, k)
+        graph = sp.csr_array((data, ind.ravel(), indptr), shape=(n_queries, self.n_samples_fit_))
+        return _as_configured_sparse(graph)
+
+    # ------------------------------------------------------------------ transformer
+
+    def transform(self, X):
+        """Sparse cosine-distance graph of X to the fitted items (self included).
+
+        Each row holds ``n_neighbors + 1`` distances, as
+        :class:`sklearn.neighbors.KNeighborsTransformer` in distance mode, so that
+        ``KNeighborsClassifier(metric="precomputed")``, TSNE or DBSCAN can use it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_queries, n_features)
+            The queries.
+
+        Returns
+        -------
+        Xt : sparse matrix of shape (n_queries, n_samples_fit_)
+            CSR distance graph; explicit zeros are kept.
+        """
+        check_is_fitted(self)
+        return self.kneighbors_graph(X, n_neighbors=self.n_neighbors + 1, mode="distance")
+
+    def fit_transform(self, X, y=None):
+        """Fit to X, then return the distance graph of X to itself (self included).
+
+        Equivalent to ``fit(X).transform(X)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The items.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        Xt : sparse matrix of shape (n_samples, n_samples)
+            CSR distance graph with ``n_neighbors + 1`` entries per row.
+        """
+        return self.fit(X).transform(X)
