@@ -62,13 +62,6 @@ pygments_style = "sphinx"
 
 # No intersphinx: the build must work offline.
 
-# Some package docstrings write ``(n_samples, n_features_in_)`` as plain text,
-# which reST reads as a reference to a target named "n_features_in". Point that
-# name at scikit-learn's glossary entry instead of failing the build (the
-# docstrings should quote it as ``n_features_in_``; that fix belongs to the package).
-rst_epilog = """
-.. _n_features_in: https://scikit-learn.org/stable/glossary.html#term-n_features_in_
-"""
 
 # -- autodoc / autosummary ---------------------------------------------------
 
@@ -80,7 +73,7 @@ autodoc_typehints = "none"  # numpydoc already states the types
 
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-numpydoc_attributes_as_param_list = False
+numpydoc_attributes_as_param_list = True
 # Validation is off for the build: package docstrings belong to their authors;
 # run ``python -m numpydoc lint`` (or tests) to audit them.
 numpydoc_validation_checks: set[str] = set()
@@ -140,6 +133,38 @@ def _skip_foreign_member(app, what, name, obj, skip, options):
     if module is None or module.startswith("skcontrast"):
         return None
     return name not in _FOREIGN_MEMBERS_SHOWN
+
+
+# -- Attribute names written as plain text in docstrings ------------------------
+
+# Some docstrings write a fitted attribute as plain text, e.g. a type such as
+# ``ndarray of shape (n_samples, n_features_in_)``; reST reads ``name_`` as a
+# reference to a target "name" and fails the build. Escape such trailing
+# underscores outside inline literals, directives and doctest lines, after
+# numpydoc has rendered the sections, so the text shows as written. (The
+# docstrings would better quote them: ````n_features_in_````.)
+_LITERAL = re.compile(r"(``.+?``|`[^`]*`)")
+_TRAILING_UNDERSCORE = re.compile(r"(?<![\w`\\])([A-Za-z]\w*?[A-Za-z0-9])_(?![\w`])")
+
+
+def _escape_trailing_underscores(app, what, name, obj, options, lines):
+    in_literal_block = False
+    literal_indent = 0
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith((">>>", "...", ".. ")):
+            continue
+        if in_literal_block and stripped and not line.startswith(" " * literal_indent):
+            in_literal_block = False
+        if in_literal_block:
+            continue
+        if stripped.endswith("::"):
+            in_literal_block = True
+            literal_indent = len(line) - len(line.lstrip()) + 1
+        parts = _LITERAL.split(line)
+        for j in range(0, len(parts), 2):
+            parts[j] = _TRAILING_UNDERSCORE.sub(r"\1\\_", parts[j])
+        lines[i] = "".join(parts)
 
 
 # -- autosummary's one-line summaries ----------------------------------------
@@ -216,3 +241,4 @@ _write_changelog()
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_foreign_member)
+    app.connect("autodoc-process-docstring", _escape_trailing_underscores, priority=600)
