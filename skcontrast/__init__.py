@@ -23,6 +23,8 @@ _LAZY = {
     "make_two_regimes": "skcontrast.datasets",
     "load_mof_synthesis": "skcontrast.datasets",
     "CosineRetriever": "skcontrast.neighbors",
+    "MorganFeaturizer": "skcontrast.featurize",
+    "DescriptorFeaturizer": "skcontrast.featurize",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

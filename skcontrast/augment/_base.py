@@ -183,7 +183,8 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         torch.Tensor
             Same shape, dtype and device as ``X``.
         """
-        check_is_fitted(self)
+        if "columns_" not in self.__dict__:  # check_is_fitted, without its per-batch cost
+            check_is_fitted(self)
         if not isinstance(X, torch.Tensor) or X.ndim != 2 or not X.is_floating_point():
             raise ValueError(
                 "augment_tensor expects a 2-D floating-point torch.Tensor, got "

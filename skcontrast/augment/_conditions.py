@@ -154,6 +154,7 @@ class ConditionJitter(BaseAugmenter):
         self.std_ = _per_column(self.std, "std", n_cols)
         self.relative_std_ = _per_column(self.relative_std, "relative_std", n_cols)
         self.mean_ = X_cols.mean(axis=0, dtype=np.float64)
+        self._column_ids = np.arange(n_cols, dtype=np.float64)
         self.bounds_ = _resolve_bounds(self.bounds, X_cols, self.columns_)
         self._low = None if self.bounds_ is None else self.bounds_[:, 0].copy()
         self._high = None if self.bounds_ is None else self.bounds_[:, 1].copy()
@@ -182,11 +183,17 @@ class ConditionJitter(BaseAugmenter):
                 else:  # each column has one kind: x + z * (std + rel * x)
                     out = torch.addcmul(X, z, torch.addcmul(std, X, rel))
         if self.mask_prob > 0 and k > 0:
-            u = torch.rand((n, 2), generator=generator, device=dev, dtype=dt)
-            col = (u[:, 1] * k).long().clamp_(max=k - 1)
-            hit = torch.arange(k, device=dev) == col[:, None]
-            hit &= (u[:, :1] < self.mask_prob)
-            out = torch.where(hit, self._tensor("mean_", dev, dt), X if out is None else out)
+            # One uniform per row: the row is masked when u < mask_prob, and then
+            # floor(u * k / mask_prob) is its (uniform) masked column; otherwise
+            # that index is >= k and matches no column.
+            u = torch.rand((n, 1), generator=generator, device=dev, dtype=dt)
+            col = u.mul_(k / self.mask_prob).floor_()  # float compare: no int64 pass
+            hit = col == self._tensor("_column_ids", dev, dt)
+            mean = self._tensor("mean_", dev, dt)
+            if out is None:
+                out = torch.where(hit, mean, X)
+            else:
+                torch.where(hit, mean, out, out=out)
         if self.bounds_ is not None:
             low, high = self._tensor("_low", dev, dt), self._tensor("_high", dev, dt)
             out = torch.clamp(X, low, high) if out is None else out.clamp_(low, high)

@@ -161,9 +161,8 @@ class SpectrumAugmenter(BaseAugmenter):
             )
         centre = (n - 1) / 2.0
         self._axis = np.arange(n, dtype=np.float64) - centre  # baseline abscissa
-        # Resampling grid for grid_sample (normalised coordinates, y = 0).
-        unit = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
-        self._grid_axis = np.stack([unit, np.zeros(n)], axis=1)[None, None]  # (1, 1, n, 2)
+        # The axis in grid_sample's normalised coordinates.
+        self._unit_axis = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
 
     def _augment_block(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         b, n = X.shape
@@ -213,11 +212,17 @@ class SpectrumAugmenter(BaseAugmenter):
         m = self.max_shift
         shift = (u * (2 * m + 1)).floor_().clamp_(max=2 * m).sub_(m)  # integers in [-m, m]
         inv_stretch = z.mul(-self.stretch_std).exp_()
-        # Normalised grid x = unit / a - 2 s / (n - 1), y = 0, as one fused multiply-add.
-        coef = torch.stack([inv_stretch, torch.zeros_like(inv_stretch)], dim=1)
-        offset = torch.stack([shift.mul_(-2.0 / (n - 1)), torch.zeros_like(shift)], dim=1)
-        axis = self._tensor("_grid_axis", X.device, X.dtype)
-        grid = torch.addcmul(offset[:, None, None, :], coef[:, None, None, :], axis)
+        # Normalised grid x = unit / a - 2 s / (n - 1) and y = 0, written as two
+        # contiguous planes and viewed as the (b, 1, n, 2) grid grid_sample wants.
+        planes = torch.empty((b, 2, 1, n), device=X.device, dtype=X.dtype)
+        torch.addcmul(
+            shift.mul_(-2.0 / (n - 1))[:, None],
+            inv_stretch[:, None],
+            self._tensor("_unit_axis", X.device, X.dtype),
+            out=planes[:, 0, 0, :],
+        )
+        planes[:, 1].zero_()
+        grid = planes.permute(0, 2, 3, 1)
         warped = F.grid_sample(
             X.reshape(b, 1, 1, n), grid, mode="bilinear", padding_mode="border", align_corners=True
         )
@@ -235,7 +240,7 @@ class SpectrumAugmenter(BaseAugmenter):
         idx = (start[:, None] + k).clamp_(max=n - 1)  # (b, w_max)
         window = out.gather(1, idx)
         last = out.gather(1, (start + width - 1)[:, None])
-        frac = (k / (width - 1).clamp(min=1)[:, None]).to(out.dtype)
+        frac = k.to(out.dtype) / (width - 1).clamp(min=1).to(out.dtype)[:, None]
         line = torch.lerp(window[:, :1], last, frac)
         inside = (k < width[:, None]) & (u_on < self.band_dropout_prob)[:, None]
         out.scatter_(1, idx, torch.where(inside, line, window))

@@ -167,6 +167,10 @@ def make_two_regimes(
         "n_per_class": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_classes": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_points": [Interval(numbers.Integral, 8, None, closed="left")],
+        "center_jitter": [Interval(numbers.Real, 0, None, closed="left")],
+        "noise_std": [Interval(numbers.Real, 0, None, closed="left")],
+        "baseline_std": [Interval(numbers.Real, 0, None, closed="left")],
+        "scale_std": [Interval(numbers.Real, 0, None, closed="left")],
         "random_state": _RANDOM_STATE,
         "as_frame": ["boolean"],
         "return_wavenumbers": ["boolean"],
@@ -178,6 +182,10 @@ def make_spectra(
     n_classes: int = 3,
     *,
     n_points: int = 600,
+    center_jitter: float = 6.0,
+    noise_std: float = 0.0,
+    baseline_std: float = 0.0,
+    scale_std: float = 0.0,
     random_state=None,
     as_frame: bool = False,
     return_wavenumbers: bool = False,
@@ -187,14 +195,28 @@ def make_spectra(
     On a grid of ``n_points`` wavenumbers from 400 to 1800 cm⁻¹, class ``k`` has
     peaks near 500, 980 and 1480 cm⁻¹ shifted by ``40 k + 10 k (k - 1)`` cm⁻¹
     (0, 40, 100, ... as in lecture 18), widths 22, 24, 28 and heights 1.0, 0.75,
-    0.6. Each spectrum jitters every peak's centre (sd 6 cm⁻¹), width (sd 2,
-    at least 8) and height (sd 0.06, at least 0.2).
+    0.6. Each spectrum jitters every peak's centre (sd ``center_jitter``, 6 cm⁻¹
+    in the lecture), width (sd 2, at least 8) and height (sd 0.06, at least 0.2).
+
+    Measurement effects are off by default (clean spectra, as in the lecture);
+    switch them on to mimic spectra recorded on different days or instruments:
+    an intensity scale ``1 + N(0, scale_std)``, a linear baseline whose ends
+    differ by ``N(0, baseline_std)`` plus an offset ``N(0, baseline_std / 2)``,
+    and white noise ``N(0, noise_std)``.
 
     Parameters
     ----------
     n_per_class : int, default=30
     n_classes : int, default=3
     n_points : int, default=600
+    center_jitter : float, default=6.0
+        Standard deviation of each peak centre within a class (cm⁻¹).
+    noise_std : float, default=0.0
+        White measurement noise.
+    baseline_std : float, default=0.0
+        Size of the per-spectrum linear baseline.
+    scale_std : float, default=0.0
+        Per-spectrum relative intensity scale.
     random_state : int, Generator, RandomState or None, default=None
     as_frame : bool, default=False
         Return a DataFrame whose column names are the wavenumbers (``"wn_400.0"``...)
@@ -222,11 +244,19 @@ def make_spectra(
     centers = np.array([500.0, 980.0, 1480.0])[None, :] + shift[:, None]  # (classes, 3)
     y = np.repeat(k, n_per_class).astype(np.int64)
     n = y.shape[0]
-    mu = centers[y] + rng.normal(0.0, 6.0, (n, 3))
+    mu = centers[y] + rng.normal(0.0, center_jitter, (n, 3))
     sig = np.maximum(8.0, np.array([22.0, 24.0, 28.0]) + rng.normal(0.0, 2.0, (n, 3)))
     amp = np.maximum(0.2, np.array([1.0, 0.75, 0.6]) + rng.normal(0.0, 0.06, (n, 3)))
     diff = (wavenumbers[None, None, :] - mu[:, :, None]) / sig[:, :, None]
     X = (amp[:, :, None] * np.exp(-0.5 * diff**2)).sum(axis=1)
+    if scale_std:
+        X *= 1.0 + rng.normal(0.0, scale_std, (n, 1))
+    if baseline_std:
+        ramp = np.linspace(-0.5, 0.5, n_points)[None, :]
+        X += rng.normal(0.0, baseline_std, (n, 1)) * ramp
+        X += rng.normal(0.0, baseline_std / 2, (n, 1))
+    if noise_std:
+        X += rng.normal(0.0, noise_std, X.shape)
     columns = [f"wn_{w:.1f}" for w in wavenumbers]
     out = _as_output(X, y, columns, "label", as_frame)
     return (*out, wavenumbers) if return_wavenumbers else out

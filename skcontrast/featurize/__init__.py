@@ -1,3 +1,6 @@
 """Featurizers on RDKit: MorganFeaturizer, DescriptorFeaturizer."""
 
-__all__: list[str] = []
+from skcontrast.featurize._descriptors import DescriptorFeaturizer
+from skcontrast.featurize._morgan import MorganFeaturizer
+
+__all__ = ["DescriptorFeaturizer", "MorganFeaturizer"]

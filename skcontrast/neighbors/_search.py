@@ -9,8 +9,12 @@ Selecting the k largest of a long row is the costly part after the matrix
 product (``numpy.argpartition`` walks every element with an int64 index array).
 The kernels therefore reduce each row in two exact steps:
 
-1. the row is cut into groups of :data:`GROUP` consecutive items and the maximum
-   of each group is taken (one vectorised pass over the block);
+1. the row (padded to ``n_pad = GROUP * n_groups`` items) is cut into
+   ``n_groups`` strided groups, group j holding items ``j, j + n_groups,
+   j + 2 n_groups, ...``, and the maximum of each group is taken. Strided groups
+   make this an element-wise maximum of :data:`GROUP` contiguous slices of the
+   row, which vectorises well (about 4x faster than reducing 64 consecutive
+   items, measured with NumPy);
 2. the k groups with the largest maxima are kept, and the k largest elements
    among their ``k * GROUP`` members are the answer.
 
@@ -66,10 +70,9 @@ def _topk_numpy(sims: np.ndarray, k: int, grouped: bool) -> tuple[np.ndarray, np
         return _topk_rows_numpy(sims, k)
     b, n_pad = sims.shape
     n_groups = n_pad // GROUP
-    blocks = sims.reshape(b, n_groups, GROUP)
-    gmax = blocks.max(axis=2)
+    gmax = sims.reshape(b, GROUP, n_groups).max(axis=1)
     _, groups = _topk_rows_numpy(gmax, k)
-    cand = (groups[:, :, None] * GROUP + np.arange(GROUP)).reshape(b, k * GROUP)
+    cand = (groups[:, :, None] + n_groups * np.arange(GROUP)).reshape(b, k * GROUP)
     vals = np.take_along_axis(sims, cand, axis=1)
     top_vals, pos = _topk_rows_numpy(vals, k)
     return top_vals, np.take_along_axis(cand, pos, axis=1)
@@ -118,10 +121,11 @@ def _topk_torch(sims, k: int, grouped: bool):
     if not grouped:
         return torch.topk(sims, k, dim=1, sorted=True)
     b, n_pad = sims.shape
-    gmax = sims.view(b, n_pad // GROUP, GROUP).amax(dim=2)
+    n_groups = n_pad // GROUP
+    gmax = sims.view(b, GROUP, n_groups).amax(dim=1)
     groups = torch.topk(gmax, k, dim=1, sorted=False).indices
-    offsets = torch.arange(GROUP, device=sims.device)
-    cand = (groups.unsqueeze(2) * GROUP + offsets).reshape(b, k * GROUP)
+    offsets = n_groups * torch.arange(GROUP, device=sims.device)
+    cand = (groups.unsqueeze(2) + offsets).reshape(b, k * GROUP)
     vals = torch.gather(sims, 1, cand)
     top_vals, pos = torch.topk(vals, k, dim=1, sorted=True)
     return top_vals, torch.gather(cand, 1, pos)
@@ -150,8 +154,8 @@ def search_torch(
         items_tensor = torch.from_numpy(items).to(device)
     items_t = items_tensor[:width].T
     buf = None
-    with torch.inference_mode():
-        for start, queries in chunks:
+    for start, queries in chunks:
+        with torch.inference_mode():
             b = queries.shape[0]
             q = torch.from_numpy(queries).to(device)
             if buf is None or buf.shape[0] < b:
@@ -164,7 +168,8 @@ def search_torch(
                 rows = torch.arange(b, device=device)
                 sims[rows, start + rows] = -torch.inf
             vals, idx = _topk_torch(sims, k, grouped)
-            yield vals.cpu().numpy(), idx.cpu().numpy()
+            vals, idx = vals.cpu().numpy(), idx.cpu().numpy()
+        yield vals, idx
 
 
 # ---------------------------------------------------------------------- faiss

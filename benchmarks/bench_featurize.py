@@ -1,0 +1,212 @@
+"""Morgan fingerprints: skcontrast's MorganFeaturizer against the usual ways to get them.
+
+Compares, in one process and on the same data (wall clock, best of ``--repeats``
+interleaved rounds, so background load hits every method alike):
+
+* ``parse only``: ``Chem.MolFromSmiles`` over the rows (the floor of any SMILES featurizer);
+* (a) the tutorial loop: ``MolFromSmiles`` + ``GetFingerprint`` +
+  ``DataStructs.ConvertToNumpyArray``;
+* (b) ``MolFromSmiles`` + the generator's ``GetFingerprintAsNumPy``, stacked;
+* (b') ``MolFromSmiles`` + batched ``GetFingerprints`` (bit vectors, no NumPy conversion);
+* (c) scikit-fingerprints ``ECFPFingerprint`` at n_jobs 1 and 2;
+* (d) ``skcontrast.featurize.MorganFeaturizer`` at n_jobs 1 and 2;
+
+on the distinct real molecules of ``../shared/data/diverse_molecules.smi`` and on
+the ``linker_smiles`` column of ``../shared/data/mof_yield_dataset.csv`` as it is
+(20 000 rows, 10 distinct linkers). It also times the first call with n_jobs=2
+on 200 molecules before any worker pool exists (the cold start a user sees).
+All outputs are checked to be identical to (b).
+
+Run from the project root::
+
+    python benchmarks/bench_featurize.py            # full size
+    python benchmarks/bench_featurize.py --quick    # a smoke run on 2 000 rows
+
+``SKCONTRAST_DATA=/path/to/shared/data`` points it at the data elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem, DataStructs
+from rdkit.Chem import rdFingerprintGenerator
+from rdkit.rdBase import BlockLogs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
+from skcontrast.featurize import MorganFeaturizer
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SKCONTRAST_DATA", ROOT.parent / "shared" / "data"))
+RADIUS, N_BITS = 2, 2048
+
+
+def _generator():
+    return rdFingerprintGenerator.GetMorganGenerator(radius=RADIUS, fpSize=N_BITS)
+
+
+def parse_only(smiles):
+    with BlockLogs():
+        return [Chem.MolFromSmiles(s) for s in smiles]
+
+
+def tutorial_loop(smiles):
+    gen = _generator()
+    rows = []
+    with BlockLogs():
+        for s in smiles:
+            fp = gen.GetFingerprint(Chem.MolFromSmiles(s))
+            arr = np.zeros((N_BITS,), dtype=np.uint8)
+            DataStructs.ConvertToNumpyArray(fp, arr)
+            rows.append(arr)
+    return np.array(rows)
+
+
+def as_numpy_loop(smiles):
+    gen = _generator()
+    with BlockLogs():
+        return np.array([gen.GetFingerprintAsNumPy(Chem.MolFromSmiles(s)) for s in smiles])
+
+
+def batched_bitvects(smiles):
+    with BlockLogs():
+        mols = [Chem.MolFromSmiles(s) for s in smiles]
+    return _generator().GetFingerprints(mols)
+
+
+def skfp(n_jobs):
+    from skfp.fingerprints import ECFPFingerprint
+
+    est = ECFPFingerprint(fp_size=N_BITS, radius=RADIUS, n_jobs=n_jobs)
+
+    def run(smiles):
+        with BlockLogs():  # skfp leaves RDKit's stderr on; don't time the terminal
+            return est.transform(list(smiles))
+
+    return run
+
+
+def skcontrast(n_jobs):
+    est = MorganFeaturizer(radius=RADIUS, n_bits=N_BITS, n_jobs=n_jobs)
+    return est.transform
+
+
+def have_skfp() -> bool:
+    try:
+        import skfp  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def timed(func, data):
+    start = time.perf_counter()
+    out = func(data)
+    return time.perf_counter() - start, out
+
+
+def cold_start(n=200):
+    """First n_jobs=2 call on a small input, before any worker pool exists."""
+    smiles = [
+        line.split()[0] for line in (DATA / "diverse_molecules.smi").read_text().splitlines()[:n]
+    ]
+    rows = []
+    t, _ = timed(skcontrast(2), smiles)  # falls back to in-process: no pool started
+    rows.append(("skcontrast n_jobs=2, first call", n, t))
+    if have_skfp():
+        t, _ = timed(skfp(2), smiles)  # starts the loky pool
+        rows.append(("skfp n_jobs=2, first call", n, t))
+        t, _ = timed(skfp(2), smiles)
+        rows.append(("skfp n_jobs=2, second call", n, t))
+    return rows
+
+
+def run_set(name, smiles, methods, repeats):
+    best = {label: np.inf for label in methods}
+    outputs = {}
+    for _ in range(repeats):
+        for label, func in methods.items():
+            t, out = timed(func, smiles)
+            best[label] = min(best[label], t)
+            outputs.setdefault(label, out)
+    reference = outputs["(b) GetFingerprintAsNumPy"]
+    for label, out in outputs.items():
+        if label.startswith(("(c)", "(d)", "(a)")):
+            dense = out.toarray() if hasattr(out, "toarray") else np.asarray(out)
+            assert np.array_equal(dense, reference), f"{label} differs from (b) on {name}"
+    return best
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 000 rows per data set")
+    parser.add_argument("--repeats", type=int, default=None, help="rounds (default 3, quick 2)")
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (2 if args.quick else 3)
+    if not DATA.is_dir():
+        print(f"real data folder {DATA} is absent: nothing to benchmark")
+        return 0
+
+    diverse = [
+        line.split()[0]
+        for line in (DATA / "diverse_molecules.smi").read_text().splitlines()
+        if line.strip()
+    ]
+    mof = pd.read_csv(DATA / "mof_yield_dataset.csv")["linker_smiles"].tolist()
+    if args.quick:
+        diverse, mof = diverse[:2000], mof[:2000]
+
+    print(f"# bench_featurize: {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, python {platform.python_version()}, "
+          f"rdkit {Chem.rdBase.rdkitVersion}, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"# wall clock, best of {repeats} interleaved rounds; radius={RADIUS}, n_bits={N_BITS}\n")
+
+    print("Cold start (first call, 200 molecules, no worker pool yet):")
+    for label, _, t in cold_start():
+        print(f"  {label:34s} {t * 1000:8.1f} ms")
+    print()
+
+    methods = {
+        "parse only": parse_only,
+        "(a) tutorial loop": tutorial_loop,
+        "(b) GetFingerprintAsNumPy": as_numpy_loop,
+        "(b') batched GetFingerprints": batched_bitvects,
+    }
+    if have_skfp():
+        methods["(c) skfp n_jobs=1"] = skfp(1)
+        methods["(c) skfp n_jobs=2"] = skfp(2)
+    else:
+        print("scikit-fingerprints is not installed: (c) left out (pip install '.[bench]')\n")
+    methods["(d) skcontrast n_jobs=1"] = skcontrast(1)
+    methods["(d) skcontrast n_jobs=2"] = skcontrast(2)
+
+    # warm the worker pool once so that (c)/(d) n_jobs=2 are timed warm
+    skcontrast(2)(diverse)
+
+    header = (f"| {'data set':<10} | {'method':<30} | {'rows':>6} | {'distinct':>8} | "
+              f"{'time (s)':>8} | {'mol/s':>9} | {'vs (a)':>7} | {'vs skfp':>7} |")
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for name, smiles in (("diverse", diverse), ("MOF", mof)):
+        best = run_set(name, smiles, methods, repeats)
+        n_distinct = len(set(smiles))
+        for label, t in best.items():
+            vs_skfp = ""
+            if label.startswith("(d)") and have_skfp():
+                jobs = label.rsplit("=", 1)[1]
+                vs_skfp = f"{best[f'(c) skfp n_jobs={jobs}'] / t:.2f}x"
+            print(f"| {name:<10} | {label:<30} | {len(smiles):>6} | {n_distinct:>8} | "
+                  f"{t:>8.3f} | {len(smiles) / t:>9.0f} | "
+                  f"{best['(a) tutorial loop'] / t:>6.2f}x | {vs_skfp:>7} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,169 @@
+"""ConditionJitter: the lectures' recipes, properties and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skcontrast.augment import ConditionJitter
+
+LECTURE_BOUNDS = [(25, 150), (0.05, 1.20), (10, 200), (0.2, 8.0)]
+
+
+def _conditions(rng, n):
+    """(T, conc, current, time) inside the lecture's bounds."""
+    return np.column_stack(
+        [
+            rng.uniform(40, 130, n),
+            rng.uniform(0.1, 1.1, n),
+            rng.uniform(20, 190, n),
+            rng.uniform(0.5, 7.5, n),
+        ]
+    )
+
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, width=32)
+matrices = st.tuples(st.integers(1, 25), st.integers(1, 6)).flatmap(
+    lambda shape: arrays(np.float64, shape, elements=finite)
+)
+
+
+@settings(max_examples=30)
+@given(
+    X=matrices,
+    std=st.floats(0, 3),
+    rel=st.floats(0, 0.5),
+    mask=st.floats(0, 1),
+    fit_bounds=st.booleans(),
+    float32=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_properties(X, std, rel, mask, fit_bounds, float32, seed):
+    if float32:
+        X = X.astype(np.float32)
+    before = X.copy()
+    params = dict(std=std, relative_std=rel, mask_prob=mask, random_state=seed)
+    params["bounds"] = "fit" if fit_bounds else None
+    aug = ConditionJitter(**params).fit(X)
+    view = aug.augment(X)
+    np.testing.assert_array_equal(X, before)  # never mutated
+    assert view.shape == X.shape and view.dtype == X.dtype
+    assert np.isfinite(view).all()
+    if fit_bounds:
+        assert (view >= X.min(axis=0)).all() and (view <= X.max(axis=0)).all()
+    # same int random_state replays the same views
+    again = ConditionJitter(**params).fit(X)
+    np.testing.assert_array_equal(again.augment(X), view)
+    np.testing.assert_array_equal(again.augment(X), aug.augment(X))
+
+
+@settings(max_examples=20)
+@given(X=matrices, seed=st.integers(0, 1000))
+def test_zero_strength_is_identity(X, seed):
+    aug = ConditionJitter(std=0.0, relative_std=0.0, mask_prob=0.0, random_state=seed).fit(X)
+    np.testing.assert_array_equal(aug.augment(X), X)
+    # bounds="fit" on the fitted data clips nothing either
+    aug = ConditionJitter(std=0.0, bounds="fit", random_state=seed).fit(X)
+    np.testing.assert_array_equal(aug.augment(X), X)
+
+
+@settings(max_examples=20)
+@given(X=matrices, std=st.floats(0.01, 3), seed=st.integers(0, 1000))
+def test_successive_views_differ(X, std, seed):
+    aug = ConditionJitter(std=std, random_state=seed).fit(X)
+    assert not np.array_equal(aug.augment(X), aug.augment(X))
+
+
+def test_lecture18_recipe_moments(global_random_seed):
+    """T ± 2 °C, conc ± 3 %, current ± 5 mA, time ± 5 %, clipped to bounds."""
+    rng = np.random.default_rng(global_random_seed)
+    X = _conditions(rng, 20_000)
+    aug = ConditionJitter(
+        std=[2.0, 0.0, 5.0, 0.0],
+        relative_std=[0.0, 0.03, 0.0, 0.05],
+        bounds=LECTURE_BOUNDS,
+        random_state=global_random_seed,
+    ).fit(X)
+    view = aug.augment(X)
+    low, high = np.array(LECTURE_BOUNDS).T
+    assert (view >= low).all() and (view <= high).all()
+    diff = view - X
+    inner = (X[:, 0] > 60) & (X[:, 0] < 110)  # far from the clipping bounds
+    assert np.std(diff[inner, 0]) == pytest.approx(2.0, rel=0.05)
+    assert np.std(diff[:, 2]) == pytest.approx(5.0, rel=0.05)
+    assert np.std(diff[:, 1] / X[:, 1]) == pytest.approx(0.03, rel=0.05)
+    assert np.std(diff[:, 3] / X[:, 3]) == pytest.approx(0.05, rel=0.05)
+    assert abs(np.mean(diff[:, 2])) < 0.2
+
+
+def test_lecture12_z_space_recipe(global_random_seed):
+    """Gaussian jitter 0.05 in z-space, then mask one column with probability 0.05."""
+    rng = np.random.default_rng(global_random_seed)
+    X = rng.standard_normal((40_000, 4))
+    X -= X.mean(axis=0)
+    aug = ConditionJitter(std=0.05, mask_prob=0.05, random_state=global_random_seed).fit(X)
+    view = aug.augment(X)
+    masked = view == aug.mean_  # the imputed value is exactly the fitted mean
+    assert masked.sum(axis=1).max() == 1
+    assert masked.any(axis=1).mean() == pytest.approx(0.05, abs=0.005)
+    # the masked column is uniform over the columns
+    assert masked.sum(axis=0) / masked.sum() == pytest.approx([0.25] * 4, abs=0.03)
+    resid = (view - X)[~masked]
+    assert np.std(resid) == pytest.approx(0.05, rel=0.03)
+
+
+def test_mask_prob_one_masks_exactly_one_column_per_row():
+    X = np.arange(40, dtype=float).reshape(10, 4)
+    aug = ConditionJitter(std=0.0, mask_prob=1.0, random_state=0).fit(X)
+    view = aug.augment(X)
+    changed = view != X
+    assert (changed.sum(axis=1) == 1).all()
+    np.testing.assert_array_equal(view[changed], np.broadcast_to(aug.mean_, X.shape)[changed])
+
+
+def test_both_noises_on_one_column_are_independent(global_random_seed):
+    X = np.full((50_000, 1), 10.0)
+    aug = ConditionJitter(std=1.0, relative_std=0.1, random_state=global_random_seed).fit(X)
+    # Var = std^2 + (rel * x)^2 = 1 + 1 = 2 (correlated draws would give 4)
+    assert np.var(aug.augment(X)) == pytest.approx(2.0, rel=0.05)
+
+
+def test_open_bounds_with_none():
+    X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    aug = ConditionJitter(std=100.0, bounds=[(None, 0.5), (0.0, None)], random_state=0).fit(X)
+    view = np.vstack([aug.augment(X) for _ in range(20)])
+    assert view[:, 0].max() <= 0.5 and view[:, 1].min() >= 0.0
+    assert view[:, 0].min() < -10 and view[:, 1].max() > 10
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"std": -0.1}, "std"),
+        ({"std": [0.1, -1.0, 0.0]}, "std must be finite and >= 0"),
+        ({"std": [0.1, 0.2]}, "one value per selected column"),
+        ({"relative_std": -1}, "relative_std"),
+        ({"relative_std": [0, 0, np.nan]}, "relative_std"),
+        ({"mask_prob": 1.5}, "mask_prob"),
+        ({"mask_prob": -0.1}, "mask_prob"),
+        ({"bounds": [(0, 1), (2, 1), (0, 1)]}, r"bounds\[1\] \(column 1\) must have low <= high"),
+        ({"bounds": [(0, 1)]}, "one \\(low, high\\) pair per selected column"),
+        ({"bounds": [(0, 1), 3, (0, 1)]}, r"bounds\[1\].*pair"),
+        ({"bounds": "data"}, "bounds"),
+        ({"random_state": -1}, "random_state"),
+    ],
+)
+def test_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        ConditionJitter(**params).fit(np.ones((4, 3)))
+
+
+def test_per_column_values_follow_columns():
+    X = np.zeros((20_000, 3))
+    aug = ConditionJitter(std=[1.0, 0.0], columns=[2, 0], random_state=0).fit(X)
+    view = aug.augment(X)
+    assert np.std(view[:, 2]) == pytest.approx(1.0, rel=0.05)
+    assert (view[:, 0] == 0).all() and (view[:, 1] == 0).all()

@@ -1,0 +1,76 @@
+"""make_views with one augmenter or a Pipeline; augmenters inside sklearn tools."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skcontrast.augment import BitDropout, ConditionJitter, SpectrumAugmenter, make_views
+
+
+def _mof_like(rng, n=40):
+    process = rng.normal(size=(n, 4))
+    bits = (rng.uniform(size=(n, 16)) < 0.3).astype(float)
+    return np.hstack([process, bits])
+
+
+def test_pipeline_views_follow_each_step():
+    rng = np.random.default_rng(0)
+    X = _mof_like(rng)
+    view = make_pipeline(
+        ConditionJitter(std=0.05, mask_prob=0.05, columns=[0, 1, 2, 3], random_state=0),
+        BitDropout(p=0.3, columns=slice(4, None), random_state=0),
+    ).fit(X)
+    views = make_views(view, X, n_views=3)
+    assert len(views) == 3
+    for v in views:
+        assert v.shape == X.shape
+        assert ((v[:, 4:] == X[:, 4:]) | (v[:, 4:] == 0)).all()
+        assert not np.array_equal(v[:, :4], X[:, :4])
+    assert not np.array_equal(views[0], views[1])
+    # the Pipeline exposes the step parameters for GridSearchCV
+    assert view.get_params()["conditionjitter__std"] == 0.05
+
+
+def test_single_augmenter_and_dataframe():
+    X = pd.DataFrame(np.random.default_rng(0).uniform(size=(5, 30)))
+    X.columns = [f"w{i}" for i in range(30)]
+    aug = SpectrumAugmenter(random_state=0).fit(X)
+    v1, v2 = make_views(aug, X)
+    assert isinstance(v1, pd.DataFrame) and not v1.equals(v2)
+
+
+def test_plain_transformers_go_through_transform():
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    pipe = make_pipeline(StandardScaler(), ConditionJitter(std=0.0, random_state=0)).fit(X)
+    (v,) = make_views(pipe, X, n_views=1)
+    np.testing.assert_allclose(v, StandardScaler().fit_transform(X))
+
+
+def test_unfitted_and_bad_arguments():
+    X = np.ones((3, 2))
+    with pytest.raises(NotFittedError):
+        make_views(ConditionJitter(), X)
+    with pytest.raises(ValueError, match="n_views"):
+        make_views(ConditionJitter().fit(X), X, n_views=0)
+    with pytest.raises(TypeError, match="neither augment nor transform"):
+        make_views(object(), X)
+
+
+def test_augmenter_in_a_classifier_pipeline_only_augments_training():
+    """transform is the identity, so predict and GridSearchCV scoring see clean data."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 4))
+    y = (X[:, 0] > 0).astype(int)
+    pipe = make_pipeline(ConditionJitter(std=0.1, random_state=0), LogisticRegression())
+    pipe.fit(X, y)
+    assert pipe.score(X, y) > 0.8
+    np.testing.assert_array_equal(pipe[:-1].transform(X), X)
+    grid = GridSearchCV(pipe, {"conditionjitter__std": [0.0, 0.5]}, cv=3).fit(X, y)
+    assert grid.best_params_["conditionjitter__std"] in (0.0, 0.5)

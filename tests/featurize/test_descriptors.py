@@ -1,0 +1,196 @@
+"""DescriptorFeaturizer: RDKit agreement, name validation, invalid rows, sklearn integration."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rdkit import Chem
+from rdkit.Chem import Descriptors, rdMolDescriptors
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import (
+    check_do_not_raise_errors_in_init_or_set_params,
+    check_estimator_cloneable,
+    check_estimator_repr,
+    check_estimator_tags_renamed,
+    check_get_params_invariance,
+    check_mixin_order,
+    check_no_attributes_set_in_init,
+    check_param_validation,
+    check_parameters_default_constructible,
+    check_set_params,
+    check_valid_tag_types,
+)
+
+from skcontrast.featurize import DescriptorFeaturizer, _descriptors, _smiles, _workers
+from tests.featurize.conftest import INVALID
+
+
+def test_default_descriptors_equal_rdkit(smiles):
+    out = DescriptorFeaturizer().fit_transform(smiles)
+    assert out.dtype == np.float64 and out.shape == (len(smiles), 4)
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    expected = np.array(
+        [
+            [Descriptors.MolWt(m), Descriptors.MolLogP(m), Descriptors.TPSA(m),
+             rdMolDescriptors.CalcNumRings(m)]
+            for m in mols
+        ]
+    )
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_any_descriptor_from_rdkit_list(smiles):
+    names = tuple(name for name, _ in Descriptors.descList[::25])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a few descriptors are NaN on salts
+        out = DescriptorFeaturizer(descriptors=names).transform(smiles)
+    table = dict(Descriptors.descList)
+    expected = np.array(
+        [[table[n](Chem.MolFromSmiles(s)) for n in names] for s in smiles], dtype=float
+    )
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_stereo_descriptors_see_stereo():
+    out = DescriptorFeaturizer(descriptors=["NumAtomStereoCenters"]).transform(
+        ["C[C@H](N)C(=O)O", "CCO"]
+    )
+    np.testing.assert_array_equal(out[:, 0], [1, 0])
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [("MolWeight", "'MolWt'"), ("tpsa", "'TPSA'"), ("molLogP", "'MolLogP'")],
+)
+def test_unknown_names_list_close_matches(name, suggestion):
+    with pytest.raises(ValueError, match=f"{name!r} is not an RDKit descriptor") as info:
+        DescriptorFeaturizer(descriptors=("MolWt", name)).fit(["CCO"])
+    assert suggestion in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("descriptors", "match"),
+    [((), "at least one"), (("MolWt", "MolWt"), "more than once"), ((3,), "not a string")],
+)
+def test_bad_descriptor_lists(descriptors, match):
+    with pytest.raises(ValueError, match=match):
+        DescriptorFeaturizer(descriptors=descriptors).fit(["CCO"])
+    with pytest.raises(ValueError, match=match):
+        DescriptorFeaturizer(descriptors=descriptors).transform(["CCO"])
+
+
+def test_a_string_is_not_a_descriptor_list():
+    with pytest.raises(ValueError, match="'descriptors' parameter"):
+        DescriptorFeaturizer(descriptors="MolWt").fit(["CCO"])
+
+
+@pytest.mark.parametrize(("on_invalid", "fill"), [("zeros", 0.0), ("nan", np.nan)])
+def test_invalid_rows_are_filled_and_counted(on_invalid, fill):
+    rows = ["CCO", *INVALID, None, 7, "CCO"]
+    with pytest.warns(UserWarning, match=f"{len(INVALID) + 2} of {len(rows)} rows") as record:
+        out = DescriptorFeaturizer(on_invalid=on_invalid).transform(rows)
+    assert len([w for w in record if issubclass(w.category, UserWarning)]) == 1
+    assert out.shape == (len(rows), 4)
+    np.testing.assert_array_equal(out[1:-1], np.full((len(rows) - 2, 4), fill))
+    np.testing.assert_array_equal(out[0], out[-1])
+    assert np.isfinite(out[0]).all()
+
+
+def test_invalid_rows_raise_by_default():
+    with pytest.raises(ValueError, match=r"row 1: 'C1CC' \(SMILES unclosed ring\)"):
+        DescriptorFeaturizer().transform(["CCO", "C1CC"])
+
+
+def test_failing_descriptor_warns_instead_of_silent_nan(monkeypatch):
+    def table():
+        return {"MolWt": Descriptors.MolWt, "Boom": _boom}
+
+    monkeypatch.setattr(_workers, "descriptor_table", table)
+    monkeypatch.setattr(_descriptors, "descriptor_table", table)
+    with pytest.warns(UserWarning, match="Boom: 2"):
+        out = DescriptorFeaturizer(descriptors=["MolWt", "Boom"]).transform(["CCO", "CC", "CCO"])
+    assert np.isnan(out[:, 1]).all() and np.isfinite(out[:, 0]).all()
+
+
+def _boom(mol):
+    raise RuntimeError("RDKit could not compute this")
+
+
+def test_dedupe_equals_row_by_row(smiles, rng):
+    rows = [smiles[i] for i in rng.integers(0, 8, size=120)]
+    desc = DescriptorFeaturizer()
+    np.testing.assert_array_equal(
+        desc.transform(rows), np.vstack([desc.transform([s]) for s in rows])
+    )
+
+
+def test_parallel_path_equals_serial(monkeypatch, smiles):
+    monkeypatch.setattr(_smiles, "MIN_PARALLEL", 0)
+    np.testing.assert_array_equal(
+        DescriptorFeaturizer(n_jobs=2).transform(smiles), DescriptorFeaturizer().transform(smiles)
+    )
+
+
+@given(st.lists(st.text(st.sampled_from(list("CNOc1()=#[]+-")), max_size=10), min_size=1,
+                max_size=6))
+def test_random_strings_nan_policy_never_raises(strings):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = DescriptorFeaturizer(on_invalid="nan").transform(strings)
+    assert out.shape == (len(strings), 4)
+    for row, s in zip(out, strings, strict=True):
+        mol = Chem.MolFromSmiles(s) if s.strip() else None
+        valid = mol is not None and mol.GetNumAtoms() > 0
+        assert np.isnan(row).all() != valid
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        check_estimator_cloneable,
+        check_estimator_tags_renamed,
+        check_valid_tag_types,
+        check_estimator_repr,
+        check_no_attributes_set_in_init,
+        check_do_not_raise_errors_in_init_or_set_params,
+        check_mixin_order,
+        check_parameters_default_constructible,
+        check_get_params_invariance,
+        check_set_params,
+        check_param_validation,
+    ],
+    ids=lambda check: check.__name__,
+)
+def test_data_free_sklearn_checks(check):
+    check("DescriptorFeaturizer", DescriptorFeaturizer())
+
+
+def test_stateless_fit_and_feature_names(smiles):
+    desc = DescriptorFeaturizer(descriptors=["TPSA", "RingCount"])
+    assert desc.fit(smiles) is desc
+    assert list(desc.get_feature_names_out()) == ["TPSA", "RingCount"]
+    out = desc.set_output(transform="pandas").transform(pd.Series(smiles))
+    assert list(out.columns) == ["TPSA", "RingCount"]
+    restored = pickle.loads(pickle.dumps(desc))
+    pd.testing.assert_frame_equal(restored.transform(smiles), desc.transform(smiles))
+
+
+@pytest.mark.parametrize("selector", ["smiles", ["smiles"]])
+def test_column_transformer(smiles, selector):
+    df = pd.DataFrame({"smiles": smiles, "temperature": np.linspace(20, 90, len(smiles))})
+    ct = ColumnTransformer(
+        [
+            ("desc", DescriptorFeaturizer(), selector),
+            ("process", StandardScaler(), ["temperature"]),
+        ]
+    )
+    out = ct.fit_transform(df)
+    np.testing.assert_array_equal(out[:, :4], DescriptorFeaturizer().transform(smiles))
+    assert list(ct.get_feature_names_out())[:2] == ["desc__MolWt", "desc__MolLogP"]
