@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.skcontrast-installed
-DEMO ?= examples/plot_quickstart.py
+DEMO ?= examples/mof/plot_mof_synthesis.py
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .PHONY: demo test lint venv clean bench
