@@ -80,11 +80,25 @@ numpydoc_validation_checks: set[str] = set()
 
 # -- sphinx-gallery ----------------------------------------------------------
 
+# Examples the build cannot run yet, each with the reason; they are left out of
+# the gallery until the reason is fixed in the example (then delete the entry).
+EXAMPLES_NOT_RUN: dict[str, str] = {
+    "mof/plot_mof_synthesis.py": (
+        "reads Path(__file__), which sphinx-gallery (and a notebook) does not define"
+    ),
+}
+# sphinx-gallery matches ignore_pattern against the bare file name.
+_IGNORED = [r"__init__\.py", r"^_"] + [
+    "^" + re.escape(path.rsplit("/", 1)[-1]) + "$" for path in EXAMPLES_NOT_RUN
+]
+for _path, _reason in EXAMPLES_NOT_RUN.items():
+    print(f"skcontrast docs: examples/{_path} is left out of the gallery: {_reason}")
+
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "ignore_pattern": r"__init__\.py|/_",
+    "ignore_pattern": "|".join(_IGNORED),
     "doc_module": ("skcontrast",),
     "reference_url": {"skcontrast": None},
     "backreferences_dir": "generated/backreferences",
