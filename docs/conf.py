@@ -50,6 +50,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
 ]
 
 templates_path = ["_templates"]
@@ -111,6 +112,13 @@ sphinx_gallery_conf = {
     "min_reported_time": 5,
     "write_computation_times": False,
 }
+
+# -- matplotlib's plot directive (figures drawn at build time) --------------------
+
+plot_formats = [("png", 100)]
+plot_html_show_formats = False
+plot_html_show_source_link = False
+plot_rcparams = {"savefig.bbox": "tight"}
 
 # -- HTML --------------------------------------------------------------------
 
