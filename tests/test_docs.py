@@ -92,9 +92,15 @@ def test_every_public_name_is_in_api_rst(module_name):
 
 
 def test_api_rst_documents_nothing_that_does_not_exist():
+    checked = 0
     for module_name, name in sorted(documented_names(API_RST.read_text(encoding="utf-8"))):
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # an optional extra is missing; the build needs it, not this test
+            continue
         assert name in getattr(module, "__all__", ()), f"{module_name}.{name} is not public"
+        checked += 1
+    assert checked > 0
 
 
 def test_index_quick_start_is_the_readme_block():
