@@ -136,6 +136,7 @@ USER_GUIDE = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error::UserWarning")  # a documented snippet runs cleanly
 @pytest.mark.parametrize("page", USER_GUIDE, ids=[p.stem for p in USER_GUIDE])
 def test_user_guide_code_runs(page, tmp_path, monkeypatch):
