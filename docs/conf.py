@@ -75,9 +75,14 @@ autodoc_typehints = "none"  # numpydoc already states the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
-# Validation is off for the build: package docstrings belong to their authors;
-# run ``python -m numpydoc lint`` (or tests) to audit them.
-numpydoc_validation_checks: set[str] = set()
+# Conservative numpydoc validation: only structural checks that every public
+# docstring passes today (a summary line, known sections in the right order,
+# no documented parameter that does not exist, parameters in signature order,
+# no space before a colon, capitalised returns). Stricter ones (PR01/PR07
+# parameters without a description, SA01 See Also, EX01 Examples...) fail for
+# some docstrings and are left to their authors; audit with
+# ``python -m numpydoc lint skcontrast/augment/_spectra.py`` (one file or more).
+numpydoc_validation_checks = {"SS01", "GL06", "GL07", "PR02", "PR03", "PR10", "RT04"}
 
 # -- sphinx-gallery ----------------------------------------------------------
 
