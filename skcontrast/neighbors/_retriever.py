@@ -72,7 +72,10 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     batch_size : int, default=1024
         Queries handled at once. Peak extra memory is about
-        ``batch_size * n_samples_fit_ * 4`` bytes (the float32 similarity block).
+        ``batch_size * n_samples_fit_ * 4`` bytes (the float32 similarity block);
+        up to three times that when ``n_neighbors > n_samples_fit_ / 512``, where
+        the NumPy backend selects with a plain ``argpartition`` (int64 indices)
+        instead of the two-step group selection.
 
     backend : {"auto", "numpy", "torch", "faiss"}, default="auto"
         - "numpy": NumPy matrix product (BLAS sgemm) and a two-step exact top-k;

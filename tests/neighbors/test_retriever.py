@@ -387,3 +387,27 @@ def test_property_exact_for_any_shape(n, d, n_queries, batch_size, backend, seed
     k_new = data.draw(st.integers(1, n), label="k_new")
     dist, ind = r.kneighbors(Q, n_neighbors=k_new)
     _assert_exact_up_to_ties(dist, ind, X, Q, k_new, False)
+
+
+@pytest.mark.parametrize("grouped_k", [5, 200])  # the two-step selection, and the plain one
+def test_memory_is_bounded_by_the_batch(rng, grouped_k):
+    """Never the queries x items matrix: peak NumPy allocation ~ one batch block."""
+    import tracemalloc
+
+    from skcontrast.neighbors._search import _use_groups
+
+    n_items, n_queries, batch_size = 20_000, 400, 16
+    X = rng.standard_normal((n_items, 8)).astype(np.float32)
+    Q = rng.standard_normal((n_queries, 8)).astype(np.float32)
+    assert _use_groups(n_items, grouped_k) == (grouped_k == 5)
+    r = CosineRetriever(n_neighbors=grouped_k, batch_size=batch_size, backend="numpy").fit(X)
+    tracemalloc.start()
+    try:
+        r.kneighbors(Q)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    block = batch_size * n_items * 4
+    full = n_queries * n_items * 4  # 32 MB
+    assert peak < 4 * block + 2 * n_queries * grouped_k * 16 + 200_000, (peak, block)
+    assert peak < full / 4
