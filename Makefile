@@ -11,7 +11,7 @@ STAMP := $(VENV)/.skcontrast-installed
 DEMO ?= examples/mof/plot_mof_synthesis.py
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: demo test lint venv clean bench
+.PHONY: demo test docs lint venv clean bench
 
 venv: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints/dev.txt
 	@test -x $(PY) || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "installing skcontrast and its dependencies into $(VENV) (pins: constraints/dev.txt)"
 	@$(PY) -m pip install -q --upgrade pip $(PIP_QUIET)
-	@$(PY) -m pip install -q -c constraints/dev.txt -e ".[test,plot,faiss]" $(PIP_QUIET)
+	@$(PY) -m pip install -q -c constraints/dev.txt -e ".[test,plot,faiss,docs]" $(PIP_QUIET)
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -33,9 +33,13 @@ test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+docs: $(STAMP)
+	SKCONTRAST_FAST=1 $(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs built: docs/_build/html/index.html"
+
 bench: $(STAMP)
 	@$(PY) -m pip install -q -c constraints/dev.txt -e ".[test,plot,faiss,bench]" $(PIP_QUIET)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist docs/_build
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist docs/_build docs/generated docs/auto_examples

@@ -20,7 +20,11 @@ settings.register_profile(
 )
 settings.load_profile("skcontrast")
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = Path(
+    os.environ.get(
+        "SKCONTRAST_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+)
 
 
 @pytest.fixture

@@ -13,6 +13,9 @@ from skcontrast.augment._base import BaseAugmenter
 from skcontrast.utils._docstrings import Substitution, _random_state_docstring
 from skcontrast.utils._sklearn import Interval, StrOptions
 
+#: Points per block when warping on the CPU (see ``SpectrumAugmenter._warp_blocks``).
+_CPU_BLOCK = 1 << 21
+
 
 @Substitution(random_state=_random_state_docstring)
 class SpectrumAugmenter(BaseAugmenter):
@@ -171,21 +174,37 @@ class SpectrumAugmenter(BaseAugmenter):
         z = torch.randn((b, 4), generator=generator, device=dev, dtype=dt)
         u = torch.rand((b, 4), generator=generator, device=dev, dtype=dt)
 
-        out, owned = X, False
-        if (self.max_shift > 0 or self.stretch_std > 0) and n > 1:
-            out, owned = self._warp(X, z[:, 3], u[:, 0]), True
-
+        # Shift/stretch, intensity scaling and noise are fused: the noise is drawn
+        # into the output buffer, then each block of warped rows is added to it,
+        # scaled, while it is still in cache.
+        warp = (self.max_shift > 0 or self.stretch_std > 0) and n > 1
         scale = z[:, 0].mul(self.scale_std).add_(1.0)[:, None] if self.scale_std > 0 else None
+        out, owned = X, False
         if self.noise_std > 0:
-            noisy = torch.empty_like(X).normal_(0.0, self.noise_std, generator=generator)
-            if scale is None:
-                noisy.add_(out)
-            else:
-                noisy.addcmul_(out, scale)
-            out, owned = noisy, True
-        elif scale is not None:
-            out = out.mul_(scale) if owned else out * scale
+            out = torch.empty_like(X, memory_format=torch.contiguous_format)
+            out.normal_(0.0, self.noise_std, generator=generator)
             owned = True
+        if warp:
+            if not owned:
+                out = torch.empty_like(X, memory_format=torch.contiguous_format)
+            for start, stop, warped in self._warp_blocks(X, z[:, 3], u[:, 0]):
+                dest = out[start:stop]
+                factor = None if scale is None else scale[start:stop]
+                if owned and factor is None:  # add to the noise
+                    dest.add_(warped)
+                elif owned:
+                    dest.addcmul_(warped, factor)
+                elif factor is None:
+                    dest.copy_(warped)
+                else:
+                    torch.mul(warped, factor, out=dest)
+            owned = True
+        elif owned and scale is None:
+            out.add_(X)
+        elif owned:
+            out.addcmul_(X, scale)
+        elif scale is not None:
+            out, owned = X * scale, True
 
         if self.baseline_slope_std > 0 or self.baseline_offset_std > 0:
             if not owned:
@@ -206,27 +225,39 @@ class SpectrumAugmenter(BaseAugmenter):
             self._normalize_(out)
         return out if owned else X.clone()
 
-    def _warp(self, X: torch.Tensor, z: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-        """Resample each row at c + (i - c) / a - s (linear, edge values repeated)."""
+    def _warp_blocks(self, X: torch.Tensor, z: torch.Tensor, u: torch.Tensor):
+        """Yield ``(start, stop, rows)``: X's rows resampled at c + (i - c) / a - s.
+
+        Linear interpolation with ``grid_sample``, edge values repeated. The grid
+        is (rows, 1, n, 2) with x = unit / a - 2 s / (n - 1) and y = 0: two
+        contiguous planes viewed with the pair dimension last. On the CPU rows go
+        in blocks of ~2M points, so buffers stay small enough for the allocator to
+        recycle (a fresh 48 MB buffer costs more in page faults than the
+        arithmetic) and each block is used while in cache; the loop runs a handful
+        of times whatever the batch. On other devices it is one block.
+        """
         b, n = X.shape
         m = self.max_shift
         shift = (u * (2 * m + 1)).floor_().clamp_(max=2 * m).sub_(m)  # integers in [-m, m]
-        inv_stretch = z.mul(-self.stretch_std).exp_()
-        # Normalised grid x = unit / a - 2 s / (n - 1) and y = 0, written as two
-        # contiguous planes and viewed as the (b, 1, n, 2) grid grid_sample wants.
-        planes = torch.empty((b, 2, 1, n), device=X.device, dtype=X.dtype)
-        torch.addcmul(
-            shift.mul_(-2.0 / (n - 1))[:, None],
-            inv_stretch[:, None],
-            self._tensor("_unit_axis", X.device, X.dtype),
-            out=planes[:, 0, 0, :],
-        )
-        planes[:, 1].zero_()
-        grid = planes.permute(0, 2, 3, 1)
-        warped = F.grid_sample(
-            X.reshape(b, 1, 1, n), grid, mode="bilinear", padding_mode="border", align_corners=True
-        )
-        return warped.reshape(b, n)
+        offset = shift.mul_(-2.0 / (n - 1))[:, None]
+        inv_stretch = z.mul(-self.stretch_std).exp_()[:, None]
+        unit = self._tensor("_unit_axis", X.device, X.dtype)
+        rows = b if X.device.type != "cpu" else max(1, min(b, _CPU_BLOCK // n))
+        planes = torch.empty((2, rows, n), device=X.device, dtype=X.dtype)
+        planes[1].zero_()
+        for start in range(0, b, rows):
+            stop = min(b, start + rows)
+            k = stop - start
+            torch.addcmul(offset[start:stop], inv_stretch[start:stop], unit, out=planes[0, :k])
+            grid = planes[:, :k].permute(1, 2, 0).unsqueeze(1)
+            warped = F.grid_sample(
+                X[start:stop].reshape(k, 1, 1, n),
+                grid,
+                mode="bilinear",
+                padding_mode="border",
+                align_corners=True,
+            )
+            yield start, stop, warped.reshape(k, n)
 
     def _band_dropout_(self, out: torch.Tensor, u_on, u_width, u_start) -> None:
         """Flatten one window per selected row to the line between its end points, in place."""

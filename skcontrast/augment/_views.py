@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from numbers import Integral
 
+import numpy as np
+import scipy.sparse as sp
+import torch
 from sklearn.pipeline import Pipeline
 
 from skcontrast.utils._sklearn import Interval, check_is_fitted, validate_params
@@ -69,3 +72,51 @@ def make_views(augmenter, X, n_views=2) -> list:
             Xv = step.augment(Xv) if hasattr(step, "augment") else step.transform(Xv)
         views.append(Xv)
     return views
+
+
+def augment_tensor_with(augmenter, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One view of a tensor from a fitted augmenter or fitted Pipeline of augmenters.
+
+    The tensor counterpart of :func:`make_views` (for ``ContrastiveEmbedder``):
+    each step with ``augment_tensor`` runs on X's device with ``generator``; any
+    other fitted transformer (e.g. a ``StandardScaler``) runs through its
+    ``transform`` on the CPU, and its output comes back to X's device and dtype.
+
+    Parameters
+    ----------
+    augmenter : fitted augmenter or fitted Pipeline of augmenters
+    X : torch.Tensor of shape (n_samples, n_features)
+    generator : torch.Generator on X's device
+
+    Returns
+    -------
+    torch.Tensor
+        A new tensor; X is not modified.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skcontrast.augment import ConditionJitter
+    >>> from skcontrast.augment._views import augment_tensor_with
+    >>> X = np.arange(12.0).reshape(4, 3)
+    >>> pipe = make_pipeline(StandardScaler(), ConditionJitter(std=0.1)).fit(X)
+    >>> view = augment_tensor_with(pipe, torch.tensor(X), torch.Generator().manual_seed(0))
+    >>> view.shape, view.dtype
+    (torch.Size([4, 3]), torch.float64)
+    """
+    return apply_tensor_steps(_steps(augmenter), X, generator)
+
+
+def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Run already-unrolled fitted steps (see :func:`augment_tensor_with`) on a tensor."""
+    out = X
+    for step in steps:
+        if hasattr(step, "augment_tensor"):
+            out = step.augment_tensor(out, generator)
+        else:
+            host = step.transform(out.detach().cpu().numpy())
+            host = host.toarray() if sp.issparse(host) else np.asarray(host)
+            out = torch.as_tensor(host, dtype=X.dtype, device=X.device)
+    return out.clone() if out is X else out

@@ -25,6 +25,8 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
+from skcontrast.augment._views import _steps, apply_tensor_steps
+
 _SPARSE = "sparse"
 _DEVICE = "device"
 _PINNED = "pinned"
@@ -206,7 +208,7 @@ class ContrastiveNet(NeuralNet):
         super().initialize_module()
         if self.head is not None:
             self.head_ = self.head
-        self._view_steps = _view_steps(self.augmenter)
+        self._view_steps = [] if self.augmenter is None else _steps(self.augmenter)
         return self
 
     def _generator(self, name: str, device: torch.device, offset: int) -> torch.Generator:
@@ -224,7 +226,7 @@ class ContrastiveNet(NeuralNet):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self._view_steps = _view_steps(self.augmenter)
+        self._view_steps = [] if self.augmenter is None else _steps(self.augmenter)
 
     # --- data -------------------------------------------------------------------
     @property
@@ -256,8 +258,12 @@ class ContrastiveNet(NeuralNet):
 
     # --- steps ------------------------------------------------------------------
     def make_views(self, Xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """Two views of the batch, stacked: shape (2 * len(Xb), n_features)."""
-        return torch.cat([_apply_steps(self._view_steps, Xb, generator) for _ in range(2)], dim=0)
+        """Two views of the batch, stacked: shape (2 * len(Xb), n_features).
+
+        The batch is stacked twice and augmented in one pass: every augmenter
+        draws independently per row, so the halves are two independent views.
+        """
+        return apply_tensor_steps(self._view_steps, torch.cat([Xb, Xb], dim=0), generator)
 
     def contrastive_loss(
         self, Xb: torch.Tensor, yb: torch.Tensor | None, generator: torch.Generator
@@ -326,29 +332,3 @@ class ContrastiveNet(NeuralNet):
                 total += float(loss) * len(Xb)
                 count += len(Xb)
         return total / count
-
-
-def _view_steps(augmenter) -> list:
-    """The augmenter as a flat list of fitted steps (a Pipeline is unrolled)."""
-    if augmenter is None:
-        return []
-    steps = getattr(augmenter, "steps", None)
-    if steps is None:
-        return [augmenter]
-    out = []
-    for _, step in steps:
-        if step is None or step == "passthrough":
-            continue
-        out.extend(_view_steps(step))
-    return out
-
-
-def _apply_steps(steps: list, Xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    for step in steps:
-        if hasattr(step, "augment_tensor"):
-            Xb = step.augment_tensor(Xb, generator)
-        else:  # a foreign scikit-learn transformer: its transform, on the CPU
-            out = step.transform(Xb.detach().cpu().numpy())
-            out = out.toarray() if sp.issparse(out) else np.asarray(out)
-            Xb = torch.as_tensor(out, dtype=Xb.dtype).to(Xb.device)
-    return Xb

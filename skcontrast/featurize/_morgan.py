@@ -76,6 +76,11 @@ class MorganFeaturizer(TransformerMixin, BaseEstimator):
     RDKit's own log messages are silenced while parsing; problems are reported
     by the Python error or warning instead.
 
+    Without ``include_chirality``, SMILES are parsed as ``MolFromSmiles`` does
+    minus its final stereo perception (about a third of the parse), which no
+    non-chiral Morgan bit reads: the bits and the rejected SMILES are the same
+    (checked on ~20 000 real molecules and by a property test).
+
     Examples
     --------
     >>> from skcontrast.featurize import MorganFeaturizer

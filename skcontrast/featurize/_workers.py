@@ -39,7 +39,10 @@ def to_mol(item: Any) -> Chem.Mol | None:
     Call it under the caller's :class:`~rdkit.rdBase.BlockLogs`. Empty strings
     and molecules without atoms are invalid (None).
     """
-    mol = Chem.MolFromSmiles(item) if isinstance(item, str) else item
+    try:
+        mol = Chem.MolFromSmiles(item) if isinstance(item, str) else item
+    except UnicodeEncodeError:  # lone surrogates cannot reach RDKit (UTF-8)
+        return None
     if mol is None or mol.GetNumAtoms() == 0:
         return None
     return mol
@@ -59,7 +62,10 @@ def to_mol_without_stereo(item: Any) -> Chem.Mol | None:
     """
     if not isinstance(item, str):
         return to_mol(item)
-    raw = Chem.MolFromSmiles(item, sanitize=False)
+    try:
+        raw = Chem.MolFromSmiles(item, sanitize=False)
+    except UnicodeEncodeError:  # lone surrogates cannot reach RDKit (UTF-8)
+        return None
     if raw is None or raw.GetNumAtoms() == 0:
         return None
     try:

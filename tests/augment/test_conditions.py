@@ -167,3 +167,25 @@ def test_per_column_values_follow_columns():
     view = aug.augment(X)
     assert np.std(view[:, 2]) == pytest.approx(1.0, rel=0.05)
     assert (view[:, 0] == 0).all() and (view[:, 1] == 0).all()
+
+
+@settings(max_examples=25)
+@given(
+    data=st.data(),
+    n=st.integers(1, 30),
+    k=st.integers(1, 5),
+    std=st.floats(0, 50),
+    rel=st.floats(0, 2),
+    seed=st.integers(0, 1000),
+)
+def test_explicit_bounds_are_respected(data, n, k, std, rel, seed):
+    lows = data.draw(st.lists(st.floats(-100, 100), min_size=k, max_size=k))
+    widths = data.draw(st.lists(st.floats(0, 50), min_size=k, max_size=k))
+    bounds = [(lo, lo + w) for lo, w in zip(lows, widths, strict=True)]
+    X = np.random.default_rng(seed).uniform(-200, 200, size=(n, k))
+    aug = ConditionJitter(std=std, relative_std=rel, bounds=bounds, random_state=seed).fit(X)
+    for float32 in (False, True):
+        Xd = X.astype(np.float32) if float32 else X
+        view = aug.augment(Xd)
+        low, high = np.array(bounds, dtype=Xd.dtype).T
+        assert (view >= low).all() and (view <= high).all()

@@ -246,3 +246,18 @@ def test_columns_select_the_spectrum_block():
     view = aug.fit(X).augment(X)
     np.testing.assert_array_equal(view[:, :3], X[:, :3])
     np.testing.assert_allclose(view[:, 3:].mean(axis=1), 0, atol=1e-12)
+
+
+def test_cpu_blocks_give_the_same_view(monkeypatch):
+    """The CPU warp runs in blocks of rows; block size must not change the view."""
+    import torch
+
+    from skcontrast.augment import _spectra as spectra_module
+
+    X = _spectra(np.random.default_rng(0), 23, 40)
+    aug = _only(max_shift=3, stretch_std=0.05, noise_std=0.01, random_state=0).fit(X)
+    Xt = torch.from_numpy(X)
+    whole = aug.augment_tensor(Xt, torch.Generator().manual_seed(1))
+    monkeypatch.setattr(spectra_module, "_CPU_BLOCK", 3 * 40 + 7)  # 3 rows per block, 8 blocks
+    blocks = aug.augment_tensor(Xt, torch.Generator().manual_seed(1))
+    assert torch.equal(whole, blocks)

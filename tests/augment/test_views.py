@@ -74,3 +74,31 @@ def test_augmenter_in_a_classifier_pipeline_only_augments_training():
     np.testing.assert_array_equal(pipe[:-1].transform(X), X)
     grid = GridSearchCV(pipe, {"conditionjitter__std": [0.0, 0.5]}, cv=3).fit(X, y)
     assert grid.best_params_["conditionjitter__std"] in (0.0, 0.5)
+
+
+def test_augment_tensor_with_a_pipeline_matches_the_steps():
+    import torch
+
+    from skcontrast.augment._views import augment_tensor_with
+
+    rng = np.random.default_rng(0)
+    X = _mof_like(rng)
+    pipe = make_pipeline(
+        StandardScaler(),
+        ConditionJitter(std=0.05, mask_prob=0.5, columns=[0, 1, 2, 3], random_state=0),
+        BitDropout(p=0.3, columns=slice(4, None), random_state=0),
+    ).fit(X)
+    Xt = torch.tensor(X, dtype=torch.float32)
+    before = Xt.clone()
+    a = augment_tensor_with(pipe, Xt, torch.Generator().manual_seed(5))
+    # by hand: scaler on the CPU, then each augmenter with the same generator stream
+    g = torch.Generator().manual_seed(5)
+    hand = torch.as_tensor(pipe[0].transform(Xt.numpy()), dtype=torch.float32)
+    hand = pipe[2].augment_tensor(pipe[1].augment_tensor(hand, g), g)
+    assert torch.equal(a, hand) and a.dtype == torch.float32
+    assert torch.equal(Xt, before)
+    b = augment_tensor_with(pipe, Xt, torch.Generator().manual_seed(6))
+    assert not torch.equal(a, b)
+    # a single augmenter at zero strength gives a new, equal tensor
+    same = augment_tensor_with(ConditionJitter(std=0.0).fit(X), Xt, torch.Generator())
+    assert torch.equal(same, Xt) and same.data_ptr() != Xt.data_ptr()

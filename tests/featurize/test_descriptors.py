@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rdkit import Chem
 from rdkit.Chem import Descriptors, rdMolDescriptors
+from rdkit.rdBase import BlockLogs
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import (
@@ -29,7 +30,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skcontrast.featurize import DescriptorFeaturizer, _descriptors, _smiles, _workers
-from tests.featurize.conftest import INVALID
+from tests.featurize._molecules import INVALID
 
 
 def test_default_descriptors_equal_rdkit(smiles):
@@ -138,15 +139,21 @@ def test_parallel_path_equals_serial(monkeypatch, smiles):
     )
 
 
-@given(st.lists(st.text(st.sampled_from(list("CNOc1()=#[]+-")), max_size=10), min_size=1,
-                max_size=6))
+@given(
+    st.lists(
+        st.text(st.sampled_from(list("CNOc1()=#[]+-")), max_size=10) | st.text(max_size=4),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_random_strings_nan_policy_never_raises(strings):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         out = DescriptorFeaturizer(on_invalid="nan").transform(strings)
     assert out.shape == (len(strings), 4)
     for row, s in zip(out, strings, strict=True):
-        mol = Chem.MolFromSmiles(s) if s.strip() else None
+        with BlockLogs():
+            mol = _workers.to_mol(s)
         valid = mol is not None and mol.GetNumAtoms() > 0
         assert np.isnan(row).all() != valid
 
@@ -194,3 +201,9 @@ def test_column_transformer(smiles, selector):
     out = ct.fit_transform(df)
     np.testing.assert_array_equal(out[:, :4], DescriptorFeaturizer().transform(smiles))
     assert list(ct.get_feature_names_out())[:2] == ["desc__MolWt", "desc__MolLogP"]
+
+
+def test_all_rows_invalid_with_nan():
+    with pytest.warns(UserWarning, match="2 of 2 rows"):
+        out = DescriptorFeaturizer(on_invalid="nan").transform([None, "C1CC"])
+    assert out.shape == (2, 4) and np.isnan(out).all()

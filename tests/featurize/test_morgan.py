@@ -38,7 +38,7 @@ from sklearn.utils.estimator_checks import (
 
 from skcontrast.featurize import MorganFeaturizer, _smiles, _workers
 from skcontrast.utils._sklearn import InvalidParameterError
-from tests.featurize.conftest import INVALID
+from tests.featurize._molecules import INVALID
 
 
 def rdkit_reference(smiles, radius=2, n_bits=2048, count=False, chirality=False):
@@ -154,7 +154,7 @@ def test_fast_parse_is_used_only_without_chirality(monkeypatch):
 
 # ----------------------------------------------------------- invalid input
 def test_invalid_rows_raise_with_rows_and_values():
-    rows = ["CCO", "C1CC", None, "c1ccccc1", "", 3.5, float("nan"), "C(C)(C)(C)(C)C", "X"]
+    rows = ["CCO", "C1CC", None, "c1ccccc1", "", 3.5, float("nan"), "C(C)(C)(C)(C)C", "\ud800"]
     with pytest.raises(ValueError, match="7 of 9 rows") as info:
         MorganFeaturizer().transform(rows)
     message = str(info.value)
@@ -215,7 +215,13 @@ def test_empty_molecule_objects_are_invalid():
 SMILES_CHARS = st.sampled_from(list("CNOScn()=#[]+-@H123456789/\\.lBrF"))
 
 
-@given(st.lists(st.text(SMILES_CHARS, max_size=12), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.text(SMILES_CHARS, max_size=12) | st.text(max_size=6) | st.none() | st.integers(),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_random_strings_only_raise_the_documented_error(strings):
     fp = MorganFeaturizer(n_bits=128)
     try:
@@ -224,13 +230,14 @@ def test_random_strings_only_raise_the_documented_error(strings):
         assert "not valid molecules" in str(error)
     else:
         np.testing.assert_array_equal(out, rdkit_reference(strings, n_bits=128))
+        assert all(isinstance(s, str) for s in strings)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         zeros = MorganFeaturizer(n_bits=128, on_invalid="zeros").transform(strings)
     assert zeros.shape == (len(strings), 128)
 
 
-@given(st.text(SMILES_CHARS, min_size=1, max_size=14))
+@given(st.text(SMILES_CHARS, min_size=1, max_size=14) | st.text(min_size=1, max_size=4))
 def test_fast_parse_agrees_with_molfromsmiles(text):
     with BlockLogs():
         full = _workers.to_mol(text)
@@ -481,3 +488,22 @@ def test_mof_file_with_its_repeats(shared_data):
     reference = dict(zip(distinct, rdkit_reference(distinct), strict=True))
     for i in np.linspace(0, len(column) - 1, 200).astype(int):
         np.testing.assert_array_equal(out[i], reference[column.iloc[i]])
+
+
+def test_all_rows_invalid_with_zeros():
+    with pytest.warns(UserWarning, match="3 of 3 rows"):
+        out = MorganFeaturizer(on_invalid="zeros", n_bits=16).transform([None, "", "C1CC"])
+    np.testing.assert_array_equal(out, np.zeros((3, 16), dtype=np.uint8))
+
+
+def test_polars_one_column_frame(smiles):
+    pl = pytest.importorskip("polars", reason="polars is optional")
+    out = MorganFeaturizer(n_bits=64).fit_transform(pl.DataFrame({"smiles": smiles}))
+    np.testing.assert_array_equal(out, MorganFeaturizer(n_bits=64).transform(smiles))
+
+
+def test_unencodable_string_is_an_invalid_row_not_a_crash():
+    with pytest.raises(ValueError, match="not encodable as UTF-8"):
+        MorganFeaturizer().transform(["CCO", "C\ud800"])
+    with pytest.raises(ValueError, match="not encodable as UTF-8"):
+        MorganFeaturizer(include_chirality=True).transform(["C\ud800"])
