@@ -11,6 +11,7 @@ the skip reason.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 import re
 from pathlib import Path
@@ -113,26 +114,32 @@ def test_index_quick_start_is_the_readme_block():
     assert code == block.strip("\n"), "docs/index.rst's quick start differs from README.md's"
 
 
-def python_blocks(text: str) -> list[str]:
-    """The ``.. code-block:: python`` blocks of a reST page, dedented, in order.
-
-    A block with the option ``:class: fragment`` is a snippet, not a program,
-    and is left out.
-    """
-    blocks = []
-    pattern = r"^\.\. code-block:: python\n((?:   :.*\n)*)\n((?:   .*\n|\n)+)"
-    for match in re.finditer(pattern, text, flags=re.M):
-        if "fragment" in match.group(1):
-            continue
-        lines = [line[3:] for line in match.group(2).splitlines()]
-        blocks.append("\n".join(lines).strip("\n") + "\n")
-    return blocks
+def _load(name: str):
+    """A helper module of docs/measure/ (the docs build uses the same ones)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / "measure" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
+run_page = _load("run_page")
+python_blocks = run_page.python_blocks
+
+
+def test_python_blocks_leaves_out_fragments_and_other_languages():
+    text = (
+        ".. code-block:: python\n\n   a = 1\n\n   b = 2\n\nProse.\n\n"
+        ".. code-block:: python\n   :class: fragment\n\n   make_pipeline(...)\n\n"
+        ".. code-block:: bash\n\n   make docs\n"
+    )
+    assert python_blocks(text) == ["a = 1\n\nb = 2\n"]
+
+
+# recipes.rst runs in test_recipes_statements_hold, which also checks its prose.
 USER_GUIDE = [
     page
     for page in sorted((ROOT / "docs" / "user_guide").glob("*.rst"))
-    if python_blocks(page.read_text(encoding="utf-8"))
+    if python_blocks(page.read_text(encoding="utf-8")) and page.stem != "recipes"
 ]
 
 
@@ -156,3 +163,52 @@ def test_user_guide_code_runs(page, tmp_path, monkeypatch):
             if "skcontrast" in str(exc) or getattr(exc, "name", "") in {"matplotlib"}:
                 pytest.skip(f"{page.name} block {i} needs code that is not here yet: {exc}")
             raise
+
+
+def _scores(printed: str) -> dict[str, tuple[float, float]]:
+    """``{model: (auc, accuracy)}`` from the lines the recipes page prints."""
+    scores = {}
+    for line in printed.splitlines():
+        match = re.match(r"(.+?)\s+AUC (\d\.\d+)\s+accuracy (\d\.\d+)$", line)
+        if match:
+            scores[match.group(1)] = (float(match.group(2)), float(match.group(3)))
+    return scores
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("error::UserWarning")
+def test_recipes_statements_hold(tmp_path, monkeypatch):
+    """recipes.rst runs, and its prose about the printed table is true.
+
+    The page says neither contrastive probe beats the raw baseline on 4 reaction
+    conditions, and that the linear-encoder probe ties it.
+    """
+    monkeypatch.chdir(tmp_path)
+    _, printed = run_page.run_page(ROOT / "docs" / "user_guide" / "recipes.rst")
+    scores = _scores(printed)
+    assert set(scores) == {
+        "raw features + LogReg",
+        "probe, linear encoder",
+        "probe, one hidden layer",
+    }, printed
+    raw_auc, raw_acc = scores["raw features + LogReg"]
+    linear_auc, linear_acc = scores["probe, linear encoder"]
+    hidden_auc, _ = scores["probe, one hidden layer"]
+    assert abs(linear_auc - raw_auc) <= 0.002 and abs(linear_acc - raw_acc) <= 0.005
+    assert hidden_auc <= raw_auc + 0.002
+
+
+@pytest.mark.slow
+def test_near_identical_spectra_statements_hold():
+    """The recipe's measured table supports what recipes.rst says about it."""
+    result = _load("near_identical_spectra").measure()
+    mild, lab, preprocessed = result["runs"]
+    chance = mild["chance"]
+    # lab-variability views on raw spectra: the loss sits at chance and the embedder warns
+    assert lab["final_loss"] >= 0.97 * chance and lab["warned"]
+    # mild views on raw spectra: the loss goes well down, yet the probe is at chance
+    assert mild["final_loss"] <= 0.8 * chance and not mild["warned"]
+    assert mild["probe"] <= 0.6 and lab["probe"] <= 0.6
+    # after SNV + derivative + scaling: a probe above 0.95; the plain baseline at least as good
+    assert preprocessed["probe"] > 0.95 and not preprocessed["warned"]
+    assert result["baseline_chemometric"] >= preprocessed["probe"]

@@ -62,7 +62,13 @@ MILD = dict(noise_std=0.002, scale_std=0.05)
 LAB = dict(noise_std=0.002, scale_std=0.2, baseline_offset_std=0.3, baseline_slope_std=0.3)
 
 
-def run(name, preprocess, X, y, views):
+def chemometric():
+    """SNV, Savitzky-Golay first derivative, column standardisation."""
+    return [FunctionTransformer(snv), FunctionTransformer(savgol_derivative), StandardScaler()]
+
+
+def run(name, preprocess, X, y, views) -> dict:
+    """Train the embedder on ``preprocess(X)``; return its final loss, chance, warning, probe."""
     embedder = ContrastiveEmbedder(
         hidden_dims=(),
         n_components=16,
@@ -78,27 +84,55 @@ def run(name, preprocess, X, y, views):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         Z = make_pipeline(*preprocess, embedder).fit_transform(X)
-    warned = any("chance value" in str(w.message) for w in caught)
-    final = embedder.history_[-1, "train_loss"]
-    chance = math.log(2 * len(X) - 1)
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
-    probe = cross_val_score(LogisticRegression(max_iter=2000), Z, y, cv=cv).mean()
-    print(f"{name:<34}{final:>12.3f}{chance:>10.3f}{warned!s:>8}{probe:>10.3f}")
+    return {
+        "input": name,
+        "final_loss": float(embedder.history_[-1, "train_loss"]),
+        "chance": math.log(2 * len(X) - 1),
+        "warned": any("chance value" in str(w.message) for w in caught),
+        "probe": float(cross_val_score(LogisticRegression(max_iter=2000), Z, y, cv=cv).mean()),
+    }
+
+
+def baseline(steps, X, y) -> float:
+    """5-fold accuracy of a logistic regression after ``steps``, on the same split."""
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    model = make_pipeline(*steps, LogisticRegression(max_iter=2000))
+    return float(cross_val_score(model, X, y, cv=cv).mean())
+
+
+def measure() -> dict:
+    """All the numbers of the recipe: the three embedder runs and the two baselines."""
+    X, y = near_identical_spectra()
+    return {
+        "shape": X.shape,
+        "runs": [
+            run("raw spectra, mild views", [], X, y, MILD),
+            run("raw spectra, lab-variability views", [], X, y, LAB),
+            run("SNV + SG + scaling, mild views", chemometric(), X, y, MILD),
+        ],
+        "baseline_raw": baseline([StandardScaler()], X, y),
+        "baseline_chemometric": baseline(chemometric(), X, y),
+    }
+
+
+def rst_table(result: dict) -> str:
+    """The runs as a reST simple table."""
+    widths = (34, 10, 9, 6, 5)
+    rule = "  ".join("=" * w for w in widths)
+    header = ("Input to the embedder", "Final loss", "log(2B-1)", "Warned", "Probe")
+    lines = [rule, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), rule]
+    for r in result["runs"]:
+        cells = (r["input"], f"{r['final_loss']:.3f}", f"{r['chance']:.3f}",
+                 "yes" if r["warned"] else "no", f"{r['probe']:.3f}")
+        lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
+    lines.append(rule)
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
-    X, y = near_identical_spectra()
-    print(f"{X.shape[0]} spectra x {X.shape[1]} points, 2 origins")
-    header = ("input to the embedder", "final loss", "log(2B-1)", "warned", "probe")
-    print(f"{header[0]:<34}{header[1]:>12}{header[2]:>10}{header[3]:>8}{header[4]:>10}")
-    run("raw spectra, mild views", [], X, y, MILD)
-    run("raw spectra, lab-variability views", [], X, y, LAB)
-    chemometric = [FunctionTransformer(snv), FunctionTransformer(savgol_derivative),
-                   StandardScaler()]
-    run("SNV + SG + scaling, mild views", chemometric, X, y, MILD)
-    cv = StratifiedKFold(5, shuffle=True, random_state=0)
-    for name, steps in [("raw features, LogReg", [StandardScaler()]),
-                        ("SNV + SG + scaling, LogReg", chemometric)]:
-        acc = cross_val_score(make_pipeline(*steps, LogisticRegression(max_iter=2000)), X, y,
-                              cv=cv).mean()
-        print(f"baseline: {name:<30}{acc:>10.3f}")
+    result = measure()
+    print(f"{result['shape'][0]} spectra x {result['shape'][1]} points, 2 origins")
+    print(rst_table(result))
+    print(f"baseline: standardised raw spectra + LogReg  {result['baseline_raw']:.3f}")
+    print(f"baseline: SNV + SG + scaling + LogReg        {result['baseline_chemometric']:.3f}")
