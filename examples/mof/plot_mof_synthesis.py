@@ -105,7 +105,7 @@ embedder = ContrastiveEmbedder(
     projection_dim=64,
     temperature=0.2,
     batch_size=256,
-    max_epochs=3 if FAST else 30,
+    max_epochs=3 if FAST else 20,
     random_state=0,
 )
 

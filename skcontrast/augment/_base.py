@@ -38,6 +38,8 @@ def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
 
 def _check_finite(X: np.ndarray, feature_names: np.ndarray | None) -> None:
     """Raise a ValueError naming the first column holding NaN or inf, and its rows."""
+    if X.size and np.isfinite(X.sum()):  # fast path without a full-size mask (as sklearn)
+        return
     finite = np.isfinite(X)
     if finite.all():
         return
@@ -154,7 +156,8 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.columns_.size == self.n_features_in_
             and (self.columns_ == np.arange(self.n_features_in_)).all()
         )
-        self._fit_columns(X[:, self.columns_])
+        # no copy of X when every column is augmented (the common case, and a large X)
+        self._fit_columns(X if self._all_columns else X[:, self.columns_])
         self._rng = check_generator(self.random_state)
         self._tensor_cache = {}
         return self
