@@ -88,11 +88,7 @@ numpydoc_validation_checks = {"SS01", "GL06", "GL07", "PR02", "PR03", "PR10", "R
 
 # Examples the build cannot run yet, each with the reason; they are left out of
 # the gallery until the reason is fixed in the example (then delete the entry).
-EXAMPLES_NOT_RUN: dict[str, str] = {
-    "mof/plot_mof_synthesis.py": (
-        "reads Path(__file__), which sphinx-gallery (and a notebook) does not define"
-    ),
-}
+EXAMPLES_NOT_RUN: dict[str, str] = {}
 # sphinx-gallery matches ignore_pattern against the bare file name.
 _IGNORED = [r"__init__\.py", r"^_"] + [
     "^" + re.escape(path.rsplit("/", 1)[-1]) + "$" for path in EXAMPLES_NOT_RUN

@@ -20,8 +20,9 @@ flag); success means a yield above 20 %.
 * Augmentation multiplicity for the probe: the probe's training fold is
   enlarged with 1 or 5 encoded views of each training row.
 
-The data are read from ``../shared/data/mof_yield_dataset.csv`` beside the
-project, or from the path in ``SKCONTRAST_MOF_CSV``; without the file the
+The data are read from the path in ``SKCONTRAST_MOF_CSV``, or from
+``shared/data/mof_yield_dataset.csv`` in the working folder or a folder above it
+(``../shared/data`` beside the project); without the file the
 script falls back to :func:`~skcontrast.make_reaction_conditions` (process
 columns only). ``SKCONTRAST_FAST=1`` runs a small, quick version.
 """
@@ -65,10 +66,20 @@ N_BITS = 256
 
 # %%
 # Data: the MOF file when it is there, synthetic reaction conditions otherwise
-default_csv = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mof_yield_dataset.csv"
-)
-csv = Path(os.environ.get("SKCONTRAST_MOF_CSV", default_csv))
+
+
+def find_mof_csv() -> Path:
+    """SKCONTRAST_MOF_CSV, else shared/data/ beside the project (searched upwards from here)."""
+    if "SKCONTRAST_MOF_CSV" in os.environ:
+        return Path(os.environ["SKCONTRAST_MOF_CSV"])
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        candidate = folder / "shared" / "data" / "mof_yield_dataset.csv"
+        if candidate.is_file():
+            return candidate
+    return Path("shared/data/mof_yield_dataset.csv")
+
+
+csv = find_mof_csv()
 if csv.is_file():
     frame = load_mof_synthesis(csv)
     frame = frame.sample(n=min(N_ROWS, len(frame)), random_state=7).reset_index(drop=True)
