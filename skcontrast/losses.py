@@ -148,6 +148,7 @@ def info_nce(
     temperature : float, default=0.2
         Softmax temperature (> 0).
     reduction : {"mean", "sum", "none"}, default="mean"
+        "none" returns the B per-anchor terms.
 
     Returns
     -------
@@ -180,6 +181,7 @@ def supcon(
     labels : torch.Tensor of shape (N,)
         Integer class labels (stack them the same way as ``z``).
     temperature : float, default=0.2
+        Softmax temperature (> 0).
     reduction : {"mean", "sum", "none"}, default="mean"
         "none" returns one term per anchor (NaN-free: 0 for anchors without a
         positive).
@@ -242,21 +244,45 @@ class _TemperatureLoss(nn.Module):
 
 
 class NTXentLoss(_TemperatureLoss):
-    """:func:`nt_xent` as a module: ``loss(z1, z2)``."""
+    """:func:`nt_xent` as a module: ``loss(z1, z2)``.
+
+    Parameters
+    ----------
+    temperature : float, default=0.2
+        Softmax temperature (> 0).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        How the per-anchor terms are combined.
+    """
 
     def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
         return nt_xent(z1, z2, self.temperature, self.reduction)
 
 
 class InfoNCELoss(_TemperatureLoss):
-    """:func:`info_nce` as a module: ``loss(z1, z2)``."""
+    """:func:`info_nce` as a module: ``loss(z1, z2)``.
+
+    Parameters
+    ----------
+    temperature : float, default=0.2
+        Softmax temperature (> 0).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        How the per-anchor terms are combined.
+    """
 
     def forward(self, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
         return info_nce(z1, z2, self.temperature, self.reduction)
 
 
 class SupConLoss(_TemperatureLoss):
-    """:func:`supcon` as a module: ``loss(z, labels)``."""
+    """:func:`supcon` as a module: ``loss(z, labels)``.
+
+    Parameters
+    ----------
+    temperature : float, default=0.2
+        Softmax temperature (> 0).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        How the per-anchor terms are combined.
+    """
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return supcon(z, labels, self.temperature, self.reduction)

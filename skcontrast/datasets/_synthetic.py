@@ -51,9 +51,11 @@ def make_reaction_conditions(
     Parameters
     ----------
     n_samples : int, default=1500
+        Number of reactions.
     noise : float, default=0.35
         Standard deviation of the noise added to the latent score.
     random_state : int, Generator, RandomState or None, default=None
+        Seeds the draws; an int gives the same data every time.
     as_frame : bool, default=False
         Return a DataFrame (columns ``T_C, conc_M, current_mA, time_h``) and a
         Series ``success``.
@@ -117,8 +119,11 @@ def make_two_regimes(
     n_samples : int, default=240
         Total rows, split evenly between the regimes (label 1 first).
     units : {"normalized", "chemistry"}, default="normalized"
+        Normalised features or chemistry units (°C and mol/L).
     random_state : int, Generator, RandomState or None, default=None
+        Seeds the draws; an int gives the same data every time.
     as_frame : bool, default=False
+        Return a DataFrame and a Series instead of arrays.
 
     Returns
     -------
@@ -207,8 +212,11 @@ def make_spectra(
     Parameters
     ----------
     n_per_class : int, default=30
+        Spectra per class.
     n_classes : int, default=3
+        Number of classes (peak-position families).
     n_points : int, default=600
+        Points on the wavenumber axis.
     center_jitter : float, default=6.0
         Standard deviation of each peak centre within a class (cm⁻¹).
     noise_std : float, default=0.0
@@ -218,6 +226,7 @@ def make_spectra(
     scale_std : float, default=0.0
         Per-spectrum relative intensity scale.
     random_state : int, Generator, RandomState or None, default=None
+        Seeds the draws; an int gives the same data every time.
     as_frame : bool, default=False
         Return a DataFrame whose column names are the wavenumbers (``"wn_400.0"``...)
         and a Series ``label``.

@@ -56,5 +56,16 @@ def check_generator(random_state: int | np.random.Generator | np.random.RandomSt
 
 
 def draw_seed(rng: np.random.Generator) -> int:
-    """Draw one int seed (for torch) from a NumPy generator."""
+    """Draw one int seed (for torch) from a NumPy generator.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Advanced by one draw.
+
+    Returns
+    -------
+    int
+        In ``[0, 2**63 - 1)``, accepted by ``torch.Generator.manual_seed``.
+    """
     return int(rng.integers(_MAX_SEED))
