@@ -10,14 +10,20 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from skcontrast.featurize._smiles import check_input_shape, dedupe, handle_invalid, map_distinct
+from skcontrast.featurize._smiles import (
+    StatelessSmilesMixin,
+    check_input_shape,
+    dedupe,
+    handle_invalid,
+    map_distinct,
+)
 from skcontrast.featurize._workers import descriptor_chunk, descriptor_table
 from skcontrast.utils._docstrings import Substitution, _n_jobs_docstring
-from skcontrast.utils._sklearn import StrOptions, _fit_context
+from skcontrast.utils._sklearn import StrOptions
 
 
 @Substitution(n_jobs=_n_jobs_docstring)
-class DescriptorFeaturizer(TransformerMixin, BaseEstimator):
+class DescriptorFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator):
     """RDKit molecular descriptors of SMILES strings or RDKit molecules, as float64 features.
 
     A stateless transformer: ``fit`` validates the parameters (unknown
@@ -90,18 +96,8 @@ class DescriptorFeaturizer(TransformerMixin, BaseEstimator):
         self.on_invalid = on_invalid
         self.n_jobs = n_jobs
 
-    def __sklearn_is_fitted__(self) -> bool:
-        """Stateless: always fitted."""
-        return True
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = []
-        tags.input_tags.allow_nan = False
-        return tags
+    def _check_params(self) -> None:
+        self._checked_names()
 
     def _checked_names(self) -> tuple[str, ...]:
         """Validate ``descriptors`` against RDKit's list; raise with close matches."""
@@ -130,25 +126,6 @@ class DescriptorFeaturizer(TransformerMixin, BaseEstimator):
         if duplicated:
             raise ValueError(f"descriptors lists {duplicated} more than once.")
         return names
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any = None) -> DescriptorFeaturizer:
-        """Validate the parameters and the input's shape; learn nothing.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples,) or (n_samples, 1)
-            SMILES strings or RDKit ``Mol`` objects.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : DescriptorFeaturizer
-        """
-        self._checked_names()
-        check_input_shape(self, X, reset=True)
-        return self
 
     def transform(self, X: Any) -> np.ndarray:
         """Compute the descriptors.

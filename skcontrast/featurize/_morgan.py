@@ -9,14 +9,20 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from skcontrast.featurize._smiles import check_input_shape, dedupe, handle_invalid, map_distinct
+from skcontrast.featurize._smiles import (
+    StatelessSmilesMixin,
+    check_input_shape,
+    dedupe,
+    handle_invalid,
+    map_distinct,
+)
 from skcontrast.featurize._workers import morgan_chunk
 from skcontrast.utils._docstrings import Substitution, _n_jobs_docstring
-from skcontrast.utils._sklearn import Interval, StrOptions, _fit_context
+from skcontrast.utils._sklearn import Interval, StrOptions
 
 
 @Substitution(n_jobs=_n_jobs_docstring)
-class MorganFeaturizer(TransformerMixin, BaseEstimator):
+class MorganFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator):
     """Morgan fingerprints of SMILES strings or RDKit molecules, as uint8 features.
 
     A stateless transformer over RDKit's :mod:`rdkit.Chem.rdFingerprintGenerator`
@@ -122,37 +128,6 @@ class MorganFeaturizer(TransformerMixin, BaseEstimator):
         self.on_invalid = on_invalid
         self.n_jobs = n_jobs
         self.sparse_output = sparse_output
-
-    def __sklearn_is_fitted__(self) -> bool:
-        """Stateless: always fitted."""
-        return True
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.input_tags.sparse = False
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = []
-        return tags
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any = None) -> MorganFeaturizer:
-        """Validate the parameters and the input's shape; learn nothing.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples,) or (n_samples, 1)
-            SMILES strings or RDKit ``Mol`` objects.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : MorganFeaturizer
-        """
-        check_input_shape(self, X, reset=True)
-        return self
 
     def transform(self, X: Any) -> np.ndarray | sp.csr_matrix:
         """Compute the fingerprints.

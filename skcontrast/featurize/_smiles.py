@@ -31,7 +31,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from rdkit import Chem, rdBase
 from rdkit.rdBase import BlockLogs
 
-from skcontrast.utils._sklearn import validate_data
+from skcontrast.utils._sklearn import _fit_context, validate_data
 
 #: Below this many distinct molecules, ``n_jobs > 1`` still runs in-process.
 #: Measured on 2 shared cores: a warm worker pool costs ~12 ms per call, and a
@@ -308,3 +308,49 @@ def check_input_shape(estimator: Any, X: Any, *, reset: bool) -> tuple[np.ndarra
     if was_2d and (reset or hasattr(estimator, "n_features_in_")):
         validate_data(estimator, X, reset=reset, skip_check_array=True)
     return values, index
+
+
+class StatelessSmilesMixin:
+    """What the stateless RDKit featurizers share: string-input tags, always fitted,
+    and a ``fit`` that validates the parameters and the input's shape only.
+
+    Subclasses add parameter checks beyond ``_parameter_constraints`` in
+    ``_check_params``.
+    """
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Stateless: always fitted."""
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    def _check_params(self) -> None:
+        """Checks beyond the parameter constraints (none by default)."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any = None):
+        """Validate the parameters and the input's shape; learn nothing.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, 1)
+            SMILES strings or RDKit ``Mol`` objects.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The featurizer.
+        """
+        self._check_params()
+        check_input_shape(self, X, reset=True)
+        return self
