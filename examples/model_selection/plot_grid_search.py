@@ -80,7 +80,7 @@ table = (
     .reset_index(drop=True)
 )
 print("GridSearchCV over the embedder inside the pipeline (3-fold ROC AUC)")
-print(table.to_markdown(floatfmt=".3f"))
+print(table.to_markdown(floatfmt=("", ".2f", ".0f", ".3f", ".3f", ".2f")))
 
 # %%
 # Pickle the best pipeline, load it back, reuse it

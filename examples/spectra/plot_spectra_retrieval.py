@@ -148,7 +148,7 @@ hits = pd.DataFrame(
     {"library row": index[0], "cosine similarity": similarity[0], "class": y[index[0]]}
 )
 print(f"5 nearest library spectra to a new class-{y_new[1]} spectrum:")
-print(hits.to_markdown(index=False, floatfmt=("d", ".3f", "d")))
+print(hits.to_markdown(index=False, floatfmt=(".0f", ".3f", ".0f")))
 
 plot_training_curve(embed[-1]).savefig(OUTPUT / "spectra_training_curve.png", dpi=100)
 plot_embedding(Z, y, title="Spectra embedding").savefig(OUTPUT / "spectra_embedding.png", dpi=100)
