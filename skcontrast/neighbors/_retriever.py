@@ -28,6 +28,10 @@ _FAISS_MISSING = (
 )
 
 
+#: faiss tiles its own computation; small query blocks only slow it down.
+_FAISS_MIN_QUERIES = 16_384
+
+
 def _import_faiss():
     try:
         import faiss
@@ -75,7 +79,10 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``batch_size * n_samples_fit_ * 4`` bytes (the float32 similarity block);
         up to three times that when ``n_neighbors > n_samples_fit_ / 512``, where
         the NumPy backend selects with a plain ``argpartition`` (int64 indices)
-        instead of the two-step group selection.
+        instead of the two-step group selection. With ``backend="faiss"``, faiss
+        tiles the similarity computation itself (bounded memory), and queries are
+        passed in blocks of at least 16 384: faiss's throughput drops about
+        threefold when it is called with blocks of 1 024 queries.
 
     backend : {"auto", "numpy", "torch", "faiss"}, default="auto"
         - "numpy": NumPy matrix product (BLAS sgemm) and a two-step exact top-k;
@@ -230,8 +237,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
         n = self.n_samples_fit_ if X is None else X.shape[0]
-        for start in range(0, n, self.batch_size):
-            stop = min(start + self.batch_size, n)
+        step = self.batch_size
+        if self.backend_ == "faiss":
+            step = max(step, _FAISS_MIN_QUERIES)
+        for start in range(0, n, step):
+            stop = min(start + step, n)
             if X is None:
                 yield start, self._items[start:stop]
             else:
