@@ -178,22 +178,6 @@ class MorganFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator):
             return packed
         return np.unpackbits(packed, axis=1, count=int(self.n_bits))
 
-    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray | sp.csr_matrix:
-        """Validate, then compute the fingerprints (same as ``fit(X).transform(X)``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples,) or (n_samples, 1)
-            SMILES strings or RDKit ``Mol`` objects.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        X_new : ndarray or csr_matrix of shape (n_samples, n_bits), dtype uint8
-        """
-        return self.fit(X, y).transform(X)
-
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``morgan_0 ... morgan_{n_bits-1}``.
 
