@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -116,7 +117,10 @@ def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator)
         if hasattr(step, "augment_tensor"):
             out = step.augment_tensor(out, generator)
         else:
-            host = step.transform(out.detach().cpu().numpy())
+            with warnings.catch_warnings():
+                # fitted on a DataFrame (column names), fed arrays batch by batch
+                warnings.filterwarnings("ignore", message="X does not have valid feature names")
+                host = step.transform(out.detach().cpu().numpy())
             host = host.toarray() if sp.issparse(host) else np.asarray(host)
             out = torch.as_tensor(host, dtype=X.dtype, device=X.device)
     return out.clone() if out is X else out

@@ -9,6 +9,7 @@ import numbers
 import warnings
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
@@ -16,6 +17,8 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import get_tags
 from skorch.callbacks import EarlyStopping, ProgressBar
 
+from skcontrast.augment import ConditionJitter
+from skcontrast.augment._base import _check_finite
 from skcontrast.embed._modules import MLPEncoder, ProjectionHead
 from skcontrast.embed._net import ContrastiveNet
 from skcontrast.losses import InfoNCELoss, NTXentLoss, SupConLoss
@@ -270,20 +273,35 @@ class ContrastiveEmbedder(
             return self.fit(X, y)
         X = self._validate_X(X, reset=False)
         y_codes = self._encode_y(X, y, reset=False)
+        self._check_params_against_data(X)
         with self._seeded(self._seed + self.n_iter_):
             self.net_.partial_fit(X, y_codes)
         self._after_training()
         return self
 
-    def _validate_X(self, X, reset: bool):
+    def _validate_X(self, X, reset: bool, ensure_min_samples: int = 2):
         X = validate_data(
             self,
             X,
             reset=reset,
             accept_sparse="csr",
             dtype=[np.float32, np.float64],
-            ensure_min_samples=2,
+            ensure_min_samples=ensure_min_samples,
+            ensure_all_finite=False,
         )
+        # NaN/inf named by row and column (sklearn's message names neither)
+        if sp.issparse(X):
+            if not np.isfinite(X.data).all():
+                coo = X.tocoo()
+                bad = ~np.isfinite(coo.data)
+                rows, cols = coo.row[bad], coo.col[bad]
+                raise ValueError(
+                    f"Input X contains NaN or infinity at (row, column) "
+                    f"{list(zip(rows[:5].tolist(), cols[:5].tolist(), strict=True))}; "
+                    f"{int(bad.sum())} bad value(s) in all."
+                )
+        else:
+            _check_finite(X, getattr(self, "feature_names_in_", None))
         if X.dtype != np.float32:
             X = X.astype(np.float32)
         return X
@@ -326,16 +344,37 @@ class ContrastiveEmbedder(
                 )
 
     def _fit_augmenter(self, X):
-        if self.augmenter is None:
-            from skcontrast.augment import ConditionJitter
-
-            augmenter = ConditionJitter(std=0.1)
-        else:
-            augmenter = clone(self.augmenter)
+        augmenter = ConditionJitter(std=0.1) if self.augmenter is None else clone(self.augmenter)
+        steps = (
+            [step for _, step in augmenter.steps] if hasattr(augmenter, "steps") else [augmenter]
+        )
+        # random_state=None steps get seeds from ours, so make_views(augmenter_, X)
+        # replays too (the training views come from the net's torch generator)
+        rng = np.random.default_rng(self._seed)
+        for step in steps:
+            params = step.get_params(deep=False) if hasattr(step, "get_params") else {}
+            if "random_state" in params and params["random_state"] is None:
+                step.set_params(random_state=int(rng.integers(2**31 - 1)))
         X_fit = X
-        if sp.issparse(X) and not get_tags(augmenter).input_tags.sparse:
+        if sp.issparse(X) and not all(
+            get_tags(step).input_tags.sparse for step in steps if hasattr(step, "fit")
+        ):
             X_fit = X.toarray()
-        return augmenter.fit(X_fit)
+        if not sp.issparse(X_fit) and hasattr(self, "feature_names_in_"):
+            # so that columns= can name DataFrame columns
+            X_fit = pd.DataFrame(X_fit, columns=self.feature_names_in_)
+        # Each step is fitted on what the previous step's transform gives (the
+        # identity for augmenters), not on a random view as Pipeline.fit would do:
+        # bounds="fit" and the imputation means must come from the real data.
+        steps = [step for step in steps if step is not None and step != "passthrough"]
+        for i, step in enumerate(steps):
+            step.fit(X_fit)
+            if i + 1 < len(steps):
+                out = step.transform(X_fit)
+                if isinstance(X_fit, pd.DataFrame) and not isinstance(out, pd.DataFrame):
+                    out = pd.DataFrame(out, columns=X_fit.columns, index=X_fit.index)
+                X_fit = out
+        return augmenter
 
     def _build_encoder(self, n_features: int) -> torch.nn.Module:
         kwargs = dict(self.encoder_kwargs or {})
@@ -437,14 +476,7 @@ class ContrastiveEmbedder(
         float
         """
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse="csr",
-            dtype=[np.float32, np.float64],
-            ensure_min_samples=2,
-        )
+        X = self._validate_X(X, reset=False)
         y_codes = self._encode_y(X, y, reset=False)
         return -self.net_.evaluate_loss(X, y_codes, seed=_SCORE_SEED, batch_size=self.batch_size)
 
@@ -480,10 +512,11 @@ def _resolve_device(device) -> str:
 
 def _output_width(encoder: torch.nn.Module, n_features: int) -> int:
     was_training = encoder.training
+    device = next(iter(encoder.parameters()), torch.zeros(0)).device
     encoder.eval()
     try:
         with torch.no_grad():
-            out = encoder(torch.zeros(2, n_features))
+            out = encoder(torch.zeros(2, n_features, device=device))
     except Exception as exc:
         raise ValueError(f"the encoder failed on a (2, {n_features}) float32 batch: {exc}") from exc
     finally:

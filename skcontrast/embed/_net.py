@@ -112,7 +112,9 @@ class BatchData:
 class BatchIterator:
     """Re-iterable whole-batch iterator; shuffles with its own torch generator.
 
-    A final batch of a single sample is dropped (a contrastive loss needs two).
+    A contrastive loss needs two samples: a final batch of a single sample is
+    dropped when training (shuffled, so no row is always left out) and joined to
+    the previous batch otherwise.
     """
 
     def __init__(
@@ -129,7 +131,13 @@ class BatchIterator:
 
     def _bounds(self) -> list[tuple[int, int]]:
         n, bs = self.data.n, self.batch_size
-        return [(s, min(s + bs, n)) for s in range(0, n, bs) if min(s + bs, n) - s >= 2]
+        bounds = [(s, min(s + bs, n)) for s in range(0, n, bs)]
+        if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+            if self.shuffle:  # training: drop it (reshuffled next epoch)
+                bounds.pop()
+            else:  # evaluation: every row counts, so join it to the previous batch
+                bounds[-2:] = [(bounds[-2][0], n)]
+        return bounds
 
     def __len__(self) -> int:
         return len(self._bounds())
@@ -215,17 +223,37 @@ class ContrastiveNet(NeuralNet):
         key = (name, str(device))
         gens = self.__dict__.setdefault("_generators", {})
         if key not in gens:
-            gens[key] = torch.Generator(device=device).manual_seed(self.view_seed + offset)
+            gen = torch.Generator(device=device).manual_seed(self.view_seed + offset)
+            saved = self.__dict__.get("_generator_states", {}).pop(key, None)
+            if saved is not None:  # a pickled net continues its streams where they were
+                gen.set_state(saved)
+            gens[key] = gen
         return gens[key]
 
     def __getstate__(self):
         state = super().__getstate__()
         for key in ("_generators", "_view_steps"):
             state.pop(key, None)
+        # module/head are the same objects as module_/head_, which skorch pickles in
+        # its device-mapped blob; pickling them again would store the weights twice
+        # and, for a CUDA model, plainly (unloadable on a CPU-only machine)
+        state["module"] = None
+        if state.get("head") is not None:
+            state["head"] = None
+            state["_head_was_set"] = True
+        gens = self.__dict__.get("_generators", {})
+        state["_generator_states"] = {
+            **self.__dict__.get("_generator_states", {}),
+            **{key: gen.get_state() for key, gen in gens.items()},
+        }
         return state
 
     def __setstate__(self, state):
+        head_was_set = state.pop("_head_was_set", False)
         super().__setstate__(state)
+        self.__dict__["module"] = self.__dict__.get("module_")
+        if head_was_set:
+            self.__dict__["head"] = self.__dict__.get("head_")
         self._view_steps = [] if self.augmenter is None else _steps(self.augmenter)
 
     # --- data -------------------------------------------------------------------

@@ -105,9 +105,9 @@ def test_same_seed_same_embedding_other_seed_differs():
     c = _small(random_state=4).fit(X).transform(X)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
-    # clone of a fitted estimator refits to the same result
-    est = _small(random_state=np.random.default_rng(5))
-    assert est.fit(X).transform(X).shape == a.shape
+    # a clone of a fitted estimator refits to the same result
+    fitted = _small(random_state=3).fit(X)
+    np.testing.assert_array_equal(clone(fitted).fit(X).transform(X), a)
 
 
 def test_torch_global_rng_untouched():
@@ -170,10 +170,29 @@ def test_linear_encoder_and_no_head():
     assert len(emb.net_.module_.net) == 1
 
 
+class _CountingNoise(TransformerMixin, BaseEstimator):
+    """A foreign transformer (no augment_tensor): it must run through transform."""
+
+    calls: list = []
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = np.shape(X)[1]
+        return self
+
+    def transform(self, X):
+        _CountingNoise.calls.append(np.asarray(X).shape)
+        return np.asarray(X) + np.random.default_rng(len(_CountingNoise.calls)).normal(
+            0, 0.1, np.shape(X)
+        )
+
+
 def test_foreign_sklearn_transformer_as_augmenter():
     X, _ = _blobs()
-    noise = FunctionTransformer(np.negative)  # deterministic, runs on the CPU path
-    emb = _small(augmenter=noise).fit(X)
+    _CountingNoise.calls.clear()
+    emb = _small(augmenter=_CountingNoise(), batch_size=64, max_epochs=2).fit(X)
+    # one call per training batch, on both views stacked (2 x 64 rows)
+    assert (128, 6) in _CountingNoise.calls
+    assert len([c for c in _CountingNoise.calls if c[0] == 128]) >= 2 * (len(X) // 64)
     assert emb.transform(X).shape == (len(X), 4)
 
 
@@ -189,8 +208,9 @@ def test_supcon_uses_labels():
     X, y = _blobs()
     with pytest.raises(ValueError, match="supcon"):
         _small(loss="supcon").fit(X)
-    emb = _small(loss="supcon").fit(X, y)
-    assert np.isfinite(emb.score(X, y))
+    emb = _small(loss="supcon", max_epochs=10).fit(X, y)
+    shuffled = np.random.default_rng(0).permutation(y)
+    assert emb.score(X, y) > emb.score(X, shuffled)  # the labels it learned from fit better
 
 
 def test_info_nce_loss_trains():
@@ -353,8 +373,11 @@ def test_pickle_carries_the_version_and_warns_on_mismatch():
 
 
 def test_clone_is_unfitted():
-    emb = _small()
-    assert clone(emb).get_params()["augmenter"].std == 0.3
+    X, _ = _blobs()
+    emb = _small().fit(X)
+    cloned = clone(emb)
+    assert not hasattr(cloned, "net_") and not hasattr(cloned, "augmenter_")
+    assert cloned.get_params()["augmenter"].std == 0.3
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -369,3 +392,73 @@ def test_cuda_fit_transform_and_load_on_cpu_only_machine():
             loaded = pickle.loads(blob)
         assert loaded.device_ == "cpu"
         np.testing.assert_allclose(loaded.transform(X), Z, rtol=1e-4, atol=1e-5)
+
+
+def test_pickled_net_stores_the_encoder_once_and_continues_its_streams():
+    X, _ = _blobs()
+    emb = _small().fit(X)
+    state = emb.net_.__getstate__()
+    assert state["module"] is None and state["head"] is None  # weights live in module_/head_
+    loaded = pickle.loads(pickle.dumps(emb))
+    assert loaded.net_.module is loaded.net_.module_
+    assert loaded.net_.head is loaded.net_.head_
+    # a pickle taken between partial_fit calls continues exactly as the original
+    np.testing.assert_array_equal(
+        loaded.partial_fit(X).transform(X), emb.partial_fit(X).transform(X)
+    )
+
+
+def test_columns_by_name_inside_the_embedder():
+    from skcontrast.augment import ConditionJitter
+
+    X, _ = _blobs()
+    df = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    emb = _small(augmenter=ConditionJitter(std=0.3, columns=["c1", "c4"])).fit(df)
+    assert emb.augmenter_.columns_.tolist() == [1, 4]
+
+
+def test_pipeline_steps_are_fitted_on_the_data_not_on_a_view():
+    from skcontrast.augment import ConditionJitter
+
+    X = np.linspace(0, 1, 64)[:, None] * np.ones((1, 3))
+    aug = make_pipeline(ConditionJitter(std=0.5), ConditionJitter(std=0.0, bounds="fit"))
+    emb = _small(augmenter=aug).fit(X)
+    np.testing.assert_allclose(emb.augmenter_.steps[1][1].bounds_, [[0.0, 1.0]] * 3)
+
+
+def test_augmenter_seeds_come_from_random_state():
+    from skcontrast.augment import ConditionJitter, make_views
+
+    X, _ = _blobs()
+    views = [
+        make_views(_small(augmenter=ConditionJitter(std=0.2), random_state=7).fit(X).augmenter_, X)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(views[0][0], views[1][0])
+
+
+def test_partial_fit_checks_the_validation_split():
+    X, _ = _blobs(n=40)
+    emb = _small(validation_fraction=0.25).fit(X)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        emb.partial_fit(X[:5])
+
+
+def test_nan_error_names_row_and_column():
+    X, _ = _blobs()
+    X[7, 2] = np.nan
+    with pytest.raises(ValueError, match=r"column 2.*7"):
+        _small().fit(X)
+    Xs = sp.csr_matrix(np.nan_to_num(X))
+    Xs[3, 1] = np.inf
+    with pytest.raises(ValueError, match=r"\(3, 1\)"):
+        _small().fit(Xs)
+
+
+def test_evaluation_batches_keep_every_row():
+    from skcontrast.embed._net import BatchData, BatchIterator
+
+    data = BatchData(np.zeros((65, 2), dtype=np.float32), None, torch.device("cpu"))
+    assert sum(len(xb) for xb, _ in BatchIterator(data, 32, shuffle=False)) == 65
+    gen = torch.Generator().manual_seed(0)
+    assert sum(len(xb) for xb, _ in BatchIterator(data, 32, shuffle=True, generator=gen)) == 64
