@@ -394,6 +394,67 @@ def test_cuda_fit_transform_and_load_on_cpu_only_machine():
         np.testing.assert_allclose(loaded.transform(X), Z, rtol=1e-4, atol=1e-5)
 
 
+def test_cuda_fitted_pipeline_pickle_loads_on_a_cpu_only_machine():
+    """A CUDA-fitted model, simulated here: the storages skorch keeps device-mapped
+    (weights, optimizer state) are tagged "cuda:0" in the pickle, as they are when
+    the net was trained on a GPU, and the net's device says "cuda"."""
+    import skorch
+    import torch.serialization as ser
+
+    X, y = _blobs()
+    pipe = make_pipeline(_small(), LogisticRegression()).fit(X, y)
+    expected = pipe.predict_proba(X)
+    pipe[0].net_.device = pipe[0].device_ = "cuda"
+    plain_getstate = skorch.NeuralNet.__getstate__
+
+    def getstate_on_cuda(net):
+        with patch.object(ser, "location_tag", lambda storage: "cuda:0"):
+            return plain_getstate(net)
+
+    with patch.object(skorch.NeuralNet, "__getstate__", getstate_on_cuda):
+        blob = pickle.dumps(pipe)
+    assert b"cuda:0" in blob
+    with (
+        patch("torch.cuda.is_available", lambda *_: False),
+        pytest.warns(Warning, match="CUDA"),
+    ):
+        loaded = pickle.loads(blob)
+    assert loaded[0].device_ == "cpu" and str(loaded[0].net_.device) == "cpu"
+    assert next(loaded[0].net_.module_.parameters()).device.type == "cpu"
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-6)
+    loaded[0].partial_fit(X)  # the optimizer state came back on the CPU too
+    assert loaded[0].n_iter_ == 2 * pipe[0].n_iter_
+
+
+def test_streaming_from_host_memory_matches_training_on_the_device(monkeypatch):
+    """The double-buffered path for X too large for the GPU, run on the CPU with
+    pinning and CUDA events stubbed out: same batches, same model."""
+    from skcontrast.embed import _net
+
+    X, _ = _blobs(n=250)
+    on_device = _small(max_epochs=2).fit(X).transform(X)
+
+    class Event:
+        def record(self):
+            pass
+
+        def synchronize(self):
+            pass
+
+    monkeypatch.setattr(_net, "_fits_on_device", lambda nbytes, device: False)
+    monkeypatch.setattr(torch.Tensor, "pin_memory", lambda self, *a, **k: self.clone())
+    monkeypatch.setattr(torch.cuda, "Event", Event)
+    data = _net.BatchData(X, None, torch.device("cpu"))
+    assert data.location == _net._PINNED
+    order = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
+    for start in range(0, len(X), 64):  # buffers alternate and grow; rows are right
+        idx = order[start : start + 64]
+        np.testing.assert_array_equal(data.rows(idx).numpy(), X[idx.numpy()].astype(np.float32))
+    np.testing.assert_array_equal(data.rows(slice(10, 13)).numpy(), X[10:13].astype(np.float32))
+    streamed = _small(max_epochs=2).fit(X).transform(X)
+    np.testing.assert_array_equal(streamed, on_device)
+
+
 def test_pickled_net_stores_the_encoder_once_and_continues_its_streams():
     X, _ = _blobs()
     emb = _small().fit(X)
