@@ -21,6 +21,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import pandas as pd
 from scipy.special import logsumexp
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 
@@ -103,7 +104,17 @@ def neighbor_label_agreement(Z, y, k: int = 5, *, return_chance: bool = False):
             f"k must be at most n_samples - 1 = {n - 1} (each point is excluded from "
             f"its own neighbours), got k={k}."
         )
-    _, codes = np.unique(y, return_inverse=True)
+    missing = np.flatnonzero(pd.isna(y))
+    if missing.size:
+        raise ValueError(
+            f"y has {missing.size} missing label(s) (NaN or None) at rows "
+            f"{missing[:5].tolist()}; drop those rows or give them a label."
+        )
+    try:
+        _, codes = np.unique(y, return_inverse=True)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in y})
+        raise ValueError(f"y mixes label types {kinds}; use one type for all labels.") from None
     neighbours = CosineRetriever(n_neighbors=k).fit(Z).kneighbors(return_distance=False)
     agreement = float(np.mean(codes[neighbours] == codes[:, None]))
     if not return_chance:
@@ -149,8 +160,8 @@ def alignment(z1, z2, alpha: float = 2.0) -> float:
     z2 = _embedding(z2, "z2")
     if z1.shape != z2.shape:
         raise ValueError(f"z1 and z2 must have the same shape, got {z1.shape} and {z2.shape}.")
-    a = normalize_rows(z1).astype(np.float64)
-    b = normalize_rows(z2).astype(np.float64)
+    a = normalize_rows(z1, dtype=np.float64)
+    b = normalize_rows(z2, dtype=np.float64)
     return float(np.mean(np.linalg.norm(a - b, axis=1) ** alpha))
 
 
@@ -185,7 +196,7 @@ def uniformity(z, t: float = 2.0) -> float:
     >>> round(uniformity([[1.0, 0.0], [-1.0, 0.0]]), 6)  # antipodal: -t * 4
     -8.0
     """
-    z = normalize_rows(_embedding(z, "z", min_samples=2)).astype(np.float64)
+    z = normalize_rows(_embedding(z, "z", min_samples=2), dtype=np.float64)
     n = z.shape[0]
     sq_norms = np.einsum("ij,ij->i", z, z)
     parts = []

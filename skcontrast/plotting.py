@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 try:
     import matplotlib.pyplot as plt
@@ -64,7 +65,7 @@ def plot_views(
     x_axis : array-like of shape (n_features,), default=None
         Wavenumbers (or any axis) for spectra; None uses the column index.
     feature_names : sequence of str, default=None
-        Axis labels for 2-D conditions.
+        Axis labels for 2-D conditions; None uses the columns of a DataFrame X.
     n_points : int, default=20
         Rows shown for 2-D conditions.
     ax : matplotlib Axes, default=None
@@ -82,6 +83,8 @@ def plot_views(
     >>> len(fig.axes[0].lines)
     3
     """
+    if feature_names is None and hasattr(X, "columns"):
+        feature_names = [str(c) for c in X.columns]
     X = _dense(X)
     views = [_dense(v) for v in views]
     for i, view in enumerate(views):
@@ -97,7 +100,7 @@ def plot_views(
                 ax.plot(*zip(X[r], view[r], strict=True), color="0.8", lw=0.8, zorder=1)
             ax.scatter(view[rows, 0], view[rows, 1], s=14, label=f"view {k + 1}", zorder=2)
         ax.scatter(X[rows, 0], X[rows, 1], s=18, c="k", label="original", zorder=3)
-        names = feature_names or ("feature 0", "feature 1")
+        names = ("feature 0", "feature 1") if feature_names is None else list(feature_names)
         ax.set_xlabel(names[0])
         ax.set_ylabel(names[1])
         ax.set_title("Originals and their views")
@@ -135,7 +138,9 @@ def plot_training_curve(history, *, ax=None, chance: bool = True):
     -------
     matplotlib.figure.Figure
     """
-    history = getattr(history, "history_", history)
+    if hasattr(history, "fit"):  # an estimator: its history_, once fitted
+        check_is_fitted(history, "history_")
+        history = history.history_
     epochs = np.asarray(history[:, "epoch"])
     fig, ax = _axes(ax, (5, 3.5))
     ax.plot(epochs, history[:, "train_loss"], marker="o", ms=3, label="train loss")

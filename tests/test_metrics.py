@@ -55,6 +55,10 @@ def test_agreement_validation(rng):
         neighbor_label_agreement(Z, [0, 1] * 3, k=6)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         neighbor_label_agreement(Z, [0, 1, 0], k=2)
+    with pytest.raises(ValueError, match=r"missing label.*rows \[1, 4\]"):
+        neighbor_label_agreement(Z, [0, np.nan, 1, 0, None, 1], k=2)
+    with pytest.raises(ValueError, match="mixes label types"):
+        neighbor_label_agreement(Z, np.array([0, "a", 1, 0, "a", 1], dtype=object), k=2)
     Z[2, 1] = np.nan
     with pytest.raises(ValueError, match=r"Z contains NaN or inf.*row 2"):
         neighbor_label_agreement(Z, [0, 1] * 3, k=2)
@@ -101,6 +105,10 @@ def test_alignment_reference(rng):
     assert alignment(z1 * 7.0, z2 * rng.random((50, 1))) == pytest.approx(expected)
     assert alignment(z1, z1) == pytest.approx(0.0, abs=1e-12)
     assert alignment(z1, -z1) == pytest.approx(4.0)
+    # nearly identical views: normalised in float64, so tiny alignments stay accurate
+    z3 = z1 + 1e-7 * rng.standard_normal(z1.shape)
+    tiny = np.mean(np.sum((_unit(z1) - _unit(z3)) ** 2, axis=1))
+    assert alignment(z1, z3) == pytest.approx(tiny, rel=1e-6, abs=0)
 
 
 def test_alignment_shape_mismatch(rng):

@@ -5,8 +5,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from sklearn.exceptions import NotFittedError
 
 from skcontrast.plotting import (
     plot_embedding,
@@ -30,6 +32,10 @@ def test_plot_views_spectra_and_conditions():
     cond = rng.normal(size=(30, 2))
     fig2 = plot_views(cond, [cond + 0.05], feature_names=["T / °C", "c / M"], n_points=5)
     assert isinstance(fig2, Figure) and fig2.axes[0].get_xlabel() == "T / °C"
+    frame = pd.DataFrame(cond, columns=["T", "c"])
+    for names in (None, frame.columns, np.array(["T", "c"])):  # names from X or array-like
+        ax = plot_views(frame, [frame + 0.05], feature_names=names).axes[0]
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("T", "c")
     with pytest.raises(ValueError, match="views\\[0\\]"):
         plot_views(cond, [cond[:3]])
     with pytest.raises(ValueError, match="x_axis"):
@@ -52,6 +58,8 @@ def test_plot_training_curve_from_embedder():
         emb.fit(X)
     fig = plot_training_curve(emb)
     assert isinstance(fig, Figure)
+    with pytest.raises(NotFittedError):
+        plot_training_curve(ContrastiveEmbedder())
     labels = [line.get_label() for line in fig.axes[0].lines]
     assert labels[:2] == ["train loss", "validation loss"] and "chance" in labels[2]
 

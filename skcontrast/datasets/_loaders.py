@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import warnings
 
+import numpy as np
 import pandas as pd
 
 MOF_COLUMNS = ["linker_smiles", "temperature", "time_h", "concentration_M", "solvent_DMF", "yield"]
@@ -34,8 +36,10 @@ def load_mof_synthesis(path: str | os.PathLike, *, success_threshold: float = 20
     Raises
     ------
     ValueError
-        When required columns are missing (named in the message), or when they
-        hold missing or non-numeric values (first rows named).
+        When required columns are missing (named in the message); when they hold
+        missing, infinite or non-numeric values, or yields outside [0, 100] (first
+        rows named); when the file has no records or already has a ``success``
+        column.
 
     Examples
     --------
@@ -55,16 +59,39 @@ def load_mof_synthesis(path: str | os.PathLike, *, success_threshold: float = 20
             f"the MOF synthesis file lacks the column(s) {missing}; it must hold "
             f"{MOF_COLUMNS} (found {list(frame.columns)})."
         )
+    if "success" in frame.columns:
+        raise ValueError(
+            "the MOF synthesis file already has a 'success' column; load_mof_synthesis "
+            f"derives it from yield > {success_threshold}, so rename or drop the file's own."
+        )
+    if len(frame) == 0:
+        raise ValueError("the MOF synthesis file has a header but no records.")
     numeric = [c for c in MOF_COLUMNS if c != "linker_smiles"]
     for column in numeric:
         values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna().to_numpy().nonzero()[0]
+        bad = (~np.isfinite(values.to_numpy(dtype=float))).nonzero()[0]
         if bad.size:
             shown = ", ".join(f"row {i}: {frame[column].iloc[i]!r}" for i in bad[:5])
             raise ValueError(
-                f"column {column!r} has {bad.size} missing or non-numeric value(s) ({shown})."
+                f"column {column!r} has {bad.size} missing, infinite or non-numeric "
+                f"value(s) ({shown})."
             )
         frame[column] = values
+    bad = ((frame["yield"] < 0) | (frame["yield"] > 100)).to_numpy().nonzero()[0]
+    if bad.size:
+        shown = ", ".join(f"row {i}: {frame['yield'].iloc[i].item()!r}" for i in bad[:5])
+        raise ValueError(
+            f"column 'yield' must be a percentage in [0, 100]; {bad.size} value(s) are not "
+            f"({shown})."
+        )
+    if frame["yield"].max() <= 1.0 and success_threshold > 1.0:
+        warnings.warn(
+            f"every yield is at most 1: the file seems to give yields as fractions, so "
+            f"yield > {success_threshold} labels every record a failure. Multiply the "
+            "yields by 100 (percent) or pass success_threshold as a fraction.",
+            UserWarning,
+            stacklevel=2,
+        )
     bad = frame["linker_smiles"].isna().to_numpy().nonzero()[0]
     if bad.size:
         raise ValueError(

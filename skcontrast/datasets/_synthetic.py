@@ -197,11 +197,13 @@ def make_spectra(
 ):
     """IR-like spectra: sums of three Gaussian peaks whose centres shift by class.
 
-    On a grid of ``n_points`` wavenumbers from 400 to 1800 cm⁻¹, class ``k`` has
-    peaks near 500, 980 and 1480 cm⁻¹ shifted by ``40 k + 10 k (k - 1)`` cm⁻¹
-    (0, 40, 100, ... as in lecture 18), widths 22, 24, 28 and heights 1.0, 0.75,
-    0.6. Each spectrum jitters every peak's centre (sd ``center_jitter``, 6 cm⁻¹
-    in the lecture), width (sd 2, at least 8) and height (sd 0.06, at least 0.2).
+    On a grid of ``n_points`` wavenumbers from 400 to 1800 cm⁻¹, each class has
+    three peaks, centred as in lecture 18: class 0 at 500, 980, 1480 cm⁻¹, class 1
+    at 540, 1020, 1520, class 2 at 600, 1100, 1600; a further class moves on by
+    the class 1 -> 2 step (60, 80, 80 cm⁻¹), so from class 5 on the last peak
+    leaves the grid. Widths 22, 24, 28 and heights 1.0, 0.75, 0.6. Each spectrum
+    jitters every peak's centre (sd ``center_jitter``, 6 cm⁻¹ in the lecture),
+    width (sd 2, at least 8) and height (sd 0.06, at least 0.2).
 
     Measurement effects are off by default (clean spectra, as in the lecture);
     switch them on to mimic spectra recorded on different days or instruments:
@@ -249,8 +251,11 @@ def make_spectra(
     rng = check_generator(random_state)
     wavenumbers = np.linspace(400.0, 1800.0, n_points)
     k = np.arange(n_classes)
-    shift = 40.0 * k + 10.0 * k * (k - 1)
-    centers = np.array([500.0, 980.0, 1480.0])[None, :] + shift[:, None]  # (classes, 3)
+    centers = np.array([[500.0, 980.0, 1480.0], [540.0, 1020.0, 1520.0], [600.0, 1100.0, 1600.0]])
+    if n_classes > 3:  # further classes continue with the class 1 -> 2 step
+        extra = centers[2] + (k[3:, None] - 2) * (centers[2] - centers[1])
+        centers = np.vstack([centers, extra])
+    centers = centers[:n_classes]  # (classes, 3)
     y = np.repeat(k, n_per_class).astype(np.int64)
     n = y.shape[0]
     mu = centers[y] + rng.normal(0.0, center_jitter, (n, 3))
@@ -266,6 +271,9 @@ def make_spectra(
         X += rng.normal(0.0, baseline_std / 2, (n, 1))
     if noise_std:
         X += rng.normal(0.0, noise_std, X.shape)
-    columns = [f"wn_{w:.1f}" for w in wavenumbers]
+    decimals = 1  # enough decimals that every column name is distinct
+    while len({f"{w:.{decimals}f}" for w in wavenumbers}) < n_points:
+        decimals += 1
+    columns = [f"wn_{w:.{decimals}f}" for w in wavenumbers]
     out = _as_output(X, y, columns, "label", as_frame)
     return (*out, wavenumbers) if return_wavenumbers else out

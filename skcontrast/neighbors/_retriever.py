@@ -237,6 +237,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
         n = self.n_samples_fit_ if X is None else X.shape[0]
+        self._validate_params()  # batch_size may have been set after fit
         step = self.batch_size
         if self.backend_ == "faiss":
             step = max(step, _FAISS_MIN_QUERIES)
@@ -264,9 +265,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             device = _torch_device()
             key = ("torch", device)
             if key not in self._cache:
-                import torch
 
-                self._cache[key] = torch.from_numpy(self._items).to(device)
+                self._cache[key] = _search._tensor(self._items).to(device)
             results = _search.search_torch(
                 self._items,
                 n_fit,

@@ -35,15 +35,15 @@ def check_finite_rows(X, name: str = "X") -> None:
     )
 
 
-def normalize_rows(X, start: int = 0, stop: int | None = None) -> np.ndarray:
-    """L2-normalised float32 copy of rows ``start:stop`` of X (zero rows stay zero).
+def normalize_rows(X, start: int = 0, stop: int | None = None, dtype=np.float32) -> np.ndarray:
+    """L2-normalised copy of rows ``start:stop`` of X (zero rows stay zero), in ``dtype``.
 
     Works on a dense array or a CSR matrix (densified ``_NORMALIZE_ROWS`` rows at
     a time). Norms are computed in float64 after scaling each row by its largest
     absolute value, so huge finite values do not overflow.
     """
     stop = X.shape[0] if stop is None else stop
-    out = np.empty((stop - start, X.shape[1]), dtype=np.float32)
+    out = np.empty((stop - start, X.shape[1]), dtype=dtype)
     for s in range(start, stop, _NORMALIZE_ROWS):
         e = min(s + _NORMALIZE_ROWS, stop)
         block = X[s:e]

@@ -58,13 +58,23 @@ def test_reaction_label_follows_the_latent_score():
     assert y[hot].mean() > 0.8 and y[cold].mean() < 0.2
 
 
-def test_spectra_peaks_shift_by_class():
-    X, y, wn = make_spectra(20, 3, random_state=0, return_wavenumbers=True)
-    first_peak = wn[np.argmax(np.where(wn < 800, X, 0), axis=1)]
-    means = [first_peak[y == k].mean() for k in range(3)]
-    assert means[0] == pytest.approx(500, abs=8)
-    assert means[1] == pytest.approx(540, abs=8)
-    assert means[2] == pytest.approx(600, abs=8)
+def test_spectra_peaks_are_the_lectures_centres():
+    X, y, wn = make_spectra(
+        20, 4, n_points=1401, center_jitter=0.0, random_state=0, return_wavenumbers=True
+    )
+    lecture = [[500, 980, 1480], [540, 1020, 1520], [600, 1100, 1600], [660, 1180, 1680]]
+    windows = [(400, 800), (800, 1300), (1300, 1800)]
+    for k, centres in enumerate(lecture):
+        for (low, high), centre in zip(windows, centres, strict=True):
+            inside = (wn >= low) & (wn < high)
+            peaks = wn[inside][np.argmax(X[y == k][:, inside], axis=1)]
+            assert np.abs(peaks - centre).max() <= 2, (k, centre)
+
+
+def test_spectra_column_names_are_distinct_on_fine_grids():
+    X, _ = make_spectra(1, 2, n_points=20_000, random_state=0, as_frame=True)
+    assert X.columns.is_unique and X.columns[0] == "wn_400.00"
+    assert make_spectra(1, 2, random_state=0, as_frame=True)[0].columns[0] == "wn_400.0"
 
 
 def test_generator_random_state_and_bad_parameters():
@@ -101,6 +111,37 @@ def test_loader_names_bad_rows(tmp_path):
     path.write_text(HEADER + "CCO,120,24,0.1,1,35\nCCO,hot,24,0.1,1,35\n")
     with pytest.raises(ValueError, match=r"temperature.*row 1: 'hot'"):
         load_mof_synthesis(path)
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        ("CCO,120,24,0.1,1,inf\n", r"yield.*infinite.*row 0"),
+        ("CCO,120,24,0.1,1,35\nCCO,120,24,0.1,1,-3\n", r"\[0, 100\].*row 1: -3"),
+        ("", "no records"),
+    ],
+)
+def test_loader_rejects_impossible_yields_and_empty_files(tmp_path, rows, match):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + rows)
+    with pytest.raises(ValueError, match=match):
+        load_mof_synthesis(path)
+
+
+def test_loader_keeps_the_files_own_success_column_out_of_the_way(tmp_path):
+    path = tmp_path / "with_success.csv"
+    path.write_text(HEADER.strip() + ",success\nCCO,120,24,0.1,1,5,1\n")
+    with pytest.raises(ValueError, match="already has a 'success' column"):
+        load_mof_synthesis(path)
+
+
+def test_loader_warns_on_fractional_yields(tmp_path):
+    path = tmp_path / "fractions.csv"
+    path.write_text(HEADER + "CCO,120,24,0.1,1,0.35\nCCO,80,12,0.05,0,0.1\n")
+    with pytest.warns(UserWarning, match="fractions"):
+        frame = load_mof_synthesis(path)
+    assert frame["success"].tolist() == [0, 0]
+    assert load_mof_synthesis(path, success_threshold=0.2)["success"].tolist() == [1, 0]
 
 
 def test_loader_on_the_shared_file(shared_data):

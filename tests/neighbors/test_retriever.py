@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import sys
+import warnings
 
 import joblib
 import numpy as np
@@ -245,10 +246,14 @@ def test_pickle_and_joblib_roundtrip(tmp_path, data, backend):
     loaded = pickle.loads(pickle.dumps(r))
     path = tmp_path / "retriever.joblib"
     joblib.dump(r, path)
-    for other in (loaded, joblib.load(path)):
-        after = other.kneighbors(Q)
-        np.testing.assert_array_equal(after[0], before[0])
-        np.testing.assert_array_equal(after[1], before[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a read-only memory map is searched as it is
+        mapped = joblib.load(path, mmap_mode="r")
+        for other in (loaded, joblib.load(path), mapped):
+            after = other.kneighbors(Q)
+            np.testing.assert_array_equal(after[0], before[0])
+            np.testing.assert_array_equal(after[1], before[1])
+            np.testing.assert_array_equal(other.kneighbors()[1], r.kneighbors()[1])
 
 
 def test_faiss_missing_gives_clear_error(monkeypatch, rng):
@@ -354,6 +359,13 @@ def test_wrong_feature_count(rng):
 def test_invalid_parameters(rng, params):
     with pytest.raises(InvalidParameterError, match=next(iter(params))):
         CosineRetriever(**params).fit(rng.standard_normal((10, 3)))
+
+
+def test_batch_size_set_after_fit_is_checked(rng):
+    X = rng.standard_normal((10, 3))
+    r = CosineRetriever(n_neighbors=2).fit(X).set_params(batch_size=0)
+    with pytest.raises(InvalidParameterError, match="batch_size"):
+        r.kneighbors(X)
 
 
 def test_unfitted():
