@@ -225,6 +225,13 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray or DataFrame of shape (n_samples, n_features_in_)
         """
+        out = self._view(X)
+        if hasattr(X, "iloc") and hasattr(X, "columns"):
+            return type(X)(out, index=X.index, columns=X.columns)
+        return out
+
+    def _view(self, X) -> np.ndarray:
+        """One random view of validated X, as an ndarray."""
         check_is_fitted(self)
         Xv = validate_data(
             self, X, reset=False, dtype=list(_FLOAT_DTYPES), order="C", ensure_all_finite=False
@@ -235,10 +242,7 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             # a read-only array (e.g. a memmap) is only read here, never written
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
             Xt = torch.from_numpy(Xv)
-        out = self.augment_tensor(Xt, generator).numpy()
-        if hasattr(X, "iloc") and hasattr(X, "columns"):
-            return type(X)(out, index=X.index, columns=X.columns)
-        return out
+        return self.augment_tensor(Xt, generator).numpy()
 
     def transform(self, X):
         """Return X unchanged (validated, as a copy): nothing is augmented at inference.
@@ -263,7 +267,10 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Unlike most transformers this differs from ``fit(X).transform(X)``
         (which returns X): like dropout, augmentation happens at training time
-        only.
+        only. Like ``transform``, it returns an ndarray (a DataFrame only under
+        ``set_output(transform="pandas")``), so the next step of a Pipeline sees
+        the same container at fit and at predict time; ``augment`` keeps the
+        container it is given.
 
         Parameters
         ----------
@@ -273,9 +280,9 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray or DataFrame of shape (n_samples, n_features)
+        ndarray of shape (n_samples, n_features)
         """
-        return self.fit(X, y).augment(X)
+        return self.fit(X, y)._view(X)
 
     # ------------------------------------------------------------- helpers
     def _tensor(self, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

@@ -13,11 +13,39 @@ from sklearn.pipeline import Pipeline
 from skcontrast.utils._sklearn import Interval, check_is_fitted, validate_params
 
 
-def _steps(augmenter) -> list:
+def _flatten(augmenter) -> list:
+    """The steps of a Pipeline of augmenters in order, nested Pipelines unrolled.
+
+    A step that is not itself an augmenter but holds one (a ``ColumnTransformer``
+    or ``FeatureUnion`` of augmenters) is an error: it would run its augmenters
+    through ``transform``, the identity, and every view would silently equal X.
+    """
     if isinstance(augmenter, Pipeline):
-        steps = [step for _, step in augmenter.steps if step is not None and step != "passthrough"]
-    else:
-        steps = [augmenter]
+        steps = []
+        for _, step in augmenter.steps:
+            if step is not None and not (isinstance(step, str) and step == "passthrough"):
+                steps.extend(_flatten(step))
+        return steps
+    if not hasattr(augmenter, "augment") and hasattr(augmenter, "get_params"):
+        hidden = sorted(
+            {
+                type(value).__name__
+                for value in augmenter.get_params(deep=True).values()
+                if hasattr(value, "augment") and hasattr(value, "augment_tensor")
+            }
+        )
+        if hidden:
+            raise ValueError(
+                f"augmenter: the {type(augmenter).__name__} holds {', '.join(hidden)}, "
+                "which it would run through transform (the identity for augmenters), so "
+                "every view would equal X. Chain augmenters in a Pipeline and pick their "
+                "columns with columns= instead."
+            )
+    return [augmenter]
+
+
+def _steps(augmenter) -> list:
+    steps = _flatten(augmenter)
     for step in steps:
         if not hasattr(step, "augment") and not hasattr(step, "transform"):
             raise TypeError(

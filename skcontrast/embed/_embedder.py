@@ -19,6 +19,7 @@ from skorch.callbacks import EarlyStopping, ProgressBar
 
 from skcontrast.augment import ConditionJitter
 from skcontrast.augment._base import _check_finite
+from skcontrast.augment._views import _flatten
 from skcontrast.embed._modules import MLPEncoder, ProjectionHead
 from skcontrast.embed._net import ContrastiveNet
 from skcontrast.losses import InfoNCELoss, NTXentLoss, SupConLoss
@@ -345,9 +346,7 @@ class ContrastiveEmbedder(
 
     def _fit_augmenter(self, X):
         augmenter = ConditionJitter(std=0.1) if self.augmenter is None else clone(self.augmenter)
-        steps = (
-            [step for _, step in augmenter.steps] if hasattr(augmenter, "steps") else [augmenter]
-        )
+        steps = _flatten(augmenter)  # nested Pipelines unrolled; passthrough dropped
         # random_state=None steps get seeds from ours, so make_views(augmenter_, X)
         # replays too (the training views come from the net's torch generator)
         rng = np.random.default_rng(self._seed)
@@ -366,7 +365,6 @@ class ContrastiveEmbedder(
         # Each step is fitted on what the previous step's transform gives (the
         # identity for augmenters), not on a random view as Pipeline.fit would do:
         # bounds="fit" and the imputation means must come from the real data.
-        steps = [step for step in steps if step is not None and step != "passthrough"]
         for i, step in enumerate(steps):
             step.fit(X_fit)
             if i + 1 < len(steps):

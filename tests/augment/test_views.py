@@ -102,3 +102,50 @@ def test_augment_tensor_with_a_pipeline_matches_the_steps():
     # a single augmenter at zero strength gives a new, equal tensor
     same = augment_tensor_with(ConditionJitter(std=0.0).fit(X), Xt, torch.Generator())
     assert torch.equal(same, Xt) and same.data_ptr() != Xt.data_ptr()
+
+
+def test_nested_pipelines_are_unrolled():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    nested = make_pipeline(make_pipeline(ConditionJitter(std=1.0, random_state=0))).fit(X)
+    v1, v2 = make_views(nested, X)
+    assert not np.array_equal(v1, X) and not np.array_equal(v1, v2)
+
+
+@pytest.mark.parametrize("wrap", ["column_transformer", "feature_union"])
+def test_augmenters_hidden_in_other_meta_estimators_are_an_error(wrap):
+    """Their transform is the identity: every view would silently equal X."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_union
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    jitter = ConditionJitter(std=1.0, random_state=0)
+    if wrap == "column_transformer":
+        meta = make_column_transformer((jitter, [0, 1]), remainder="passthrough")
+    else:
+        meta = make_union(jitter)
+    meta.fit(X)
+    with pytest.raises(ValueError, match=r"holds ConditionJitter.*columns="):
+        make_views(meta, X)
+    with pytest.raises(ValueError, match="holds ConditionJitter"):
+        make_views(make_pipeline(StandardScaler(), meta).fit(X), X)
+
+
+def test_fit_transform_and_transform_give_the_same_container():
+    """A DataFrame in: ndarray out of both (DataFrame of both under set_output)."""
+    from sklearn.compose import make_column_transformer
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(40, 3)), columns=["T", "conc", "t"])
+    jitter = ConditionJitter(std=0.1, random_state=0)
+    assert isinstance(jitter.fit_transform(df), np.ndarray)
+    assert isinstance(jitter.transform(df), np.ndarray)
+    assert isinstance(jitter.augment(df), pd.DataFrame)  # augment keeps the container
+    y = (df["T"] > 0).astype(int)
+    pipe = make_pipeline(
+        ConditionJitter(std=0.1, random_state=0),
+        make_column_transformer((StandardScaler(), ["T", "conc"])),
+        LogisticRegression(),
+    ).set_output(transform="pandas")
+    assert pipe.fit(df, y).predict(df).shape == (40,)
+    out = ConditionJitter(std=0.1, random_state=0).set_output(transform="pandas").fit_transform(df)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["T", "conc", "t"]

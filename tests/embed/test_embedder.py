@@ -523,3 +523,21 @@ def test_evaluation_batches_keep_every_row():
     assert sum(len(xb) for xb, _ in BatchIterator(data, 32, shuffle=False)) == 65
     gen = torch.Generator().manual_seed(0)
     assert sum(len(xb) for xb, _ in BatchIterator(data, 32, shuffle=True, generator=gen)) == 64
+
+
+def test_nested_augmenter_pipelines_train_like_flat_ones():
+    from sklearn.compose import make_column_transformer
+
+    from skcontrast.augment import ConditionJitter
+
+    X, _ = _blobs()
+    flat = make_pipeline(ConditionJitter(std=0.3), ConditionJitter(mask_prob=0.2, std=0.0))
+    nested = make_pipeline(
+        make_pipeline(ConditionJitter(std=0.3)), ConditionJitter(mask_prob=0.2, std=0.0)
+    )
+    np.testing.assert_array_equal(
+        _small(augmenter=nested).fit(X).transform(X), _small(augmenter=flat).fit(X).transform(X)
+    )
+    hidden = make_column_transformer((ConditionJitter(std=0.3), [0, 1]), remainder="passthrough")
+    with pytest.raises(ValueError, match="holds ConditionJitter"):
+        _small(augmenter=hidden).fit(X)
