@@ -25,6 +25,7 @@ which the lecture, rounding its intermediates, gives as about 0.706.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
@@ -36,10 +37,19 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _check_temperature(temperature: float) -> float:
-    if isinstance(temperature, torch.Tensor):
+    if isinstance(temperature, torch.Tensor):  # e.g. a learnable temperature
+        if temperature.numel() != 1 or not bool(
+            torch.isfinite(temperature).all() and (temperature > 0).all()
+        ):
+            raise ValueError(
+                f"temperature must be a finite scalar > 0, got the tensor {temperature!r}."
+            )
         return temperature
-    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)) or (
-        temperature <= 0
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, numbers.Real)
+        or not math.isfinite(temperature)
+        or temperature <= 0
     ):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}.")
     return float(temperature)
@@ -202,11 +212,11 @@ def supcon(
     """
     if z.ndim != 2:
         raise ValueError(f"z must be a 2-D (batch, dim) tensor, got shape {tuple(z.shape)}.")
-    labels = torch.as_tensor(labels, device=z.device).reshape(-1)
-    if labels.shape[0] != z.shape[0]:
+    labels = torch.as_tensor(labels, device=z.device)
+    if labels.ndim != 1 or labels.shape[0] != z.shape[0]:
         raise ValueError(
-            f"labels must have one entry per row of z: got {labels.shape[0]} labels for "
-            f"{z.shape[0]} rows."
+            f"labels must be 1-D with one entry per row of z: got shape "
+            f"{tuple(labels.shape)} for {z.shape[0]} rows."
         )
     if z.shape[0] < 2:
         raise ValueError(

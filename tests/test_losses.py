@@ -117,6 +117,24 @@ def test_bad_temperature(t):
         NTXentLoss(temperature=t)
 
 
+@pytest.mark.parametrize("t", [True, "0.5", torch.tensor(0.0), torch.tensor([0.5, 0.5])])
+def test_bad_temperature_types(t):
+    with pytest.raises(ValueError, match="temperature"):
+        nt_xent(torch.ones(2, 2), torch.eye(2), t)
+
+
+def test_numpy_and_tensor_temperatures_are_accepted():
+    z1, z2 = torch.eye(3), torch.eye(3).flip(0)
+    expected = nt_xent(z1, z2, 0.5)
+    for t in (np.float32(0.5), np.float64(0.5), torch.tensor(0.5)):
+        torch.testing.assert_close(nt_xent(z1, z2, t), expected)
+
+
+def test_supcon_labels_must_be_one_dimensional():
+    with pytest.raises(ValueError, match="1-D"):
+        supcon(torch.randn(4, 3), torch.tensor([[0, 1], [0, 1]]))
+
+
 def test_gradcheck_float64():
     g = torch.Generator().manual_seed(2)
     z1 = torch.randn(4, 3, dtype=torch.float64, generator=g, requires_grad=True)

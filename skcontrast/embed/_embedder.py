@@ -13,15 +13,14 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import get_tags
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import ProgressBar
 
 from skcontrast.augment import ConditionJitter
 from skcontrast.augment._base import _check_finite
 from skcontrast.augment._views import _flatten
 from skcontrast.embed._modules import MLPEncoder, ProjectionHead
-from skcontrast.embed._net import ContrastiveNet
+from skcontrast.embed._net import ContrastiveNet, EarlyStoppingWithHead
 from skcontrast.losses import InfoNCELoss, NTXentLoss, SupConLoss
 from skcontrast.utils._docstrings import (
     Substitution,
@@ -42,6 +41,7 @@ from skcontrast.utils._versioning import VersionedPickleMixin
 _LOSSES = {"nt_xent": NTXentLoss, "info_nce": InfoNCELoss, "supcon": SupConLoss}
 _SCORE_SEED = 0
 _DEFAULT_PATIENCE = 5
+_STATEFUL = ("module_", "head_", "optimizer_")  # restored when a partial_fit fails
 
 
 @Substitution(random_state=_random_state_docstring, device=_device_docstring)
@@ -224,6 +224,17 @@ class ContrastiveEmbedder(
         self._check_params_against_data(X)
         self._seed = draw_seed(check_generator(self.random_state))
         self.device_ = _resolve_device(self.device)
+        try:
+            self._train_new_net(X, y_codes)
+        except Exception:
+            # a failed fit (e.g. a NaN loss) leaves no half-trained model behind
+            for name in ("net_", "augmenter_", "history_", "n_iter_", "_n_features_out"):
+                self.__dict__.pop(name, None)
+            raise
+        self._after_training()
+        return self
+
+    def _train_new_net(self, X, y_codes) -> None:
         self.augmenter_ = self._fit_augmenter(X)
         with self._seeded(self._seed):
             encoder = self._build_encoder(X.shape[1])
@@ -251,14 +262,19 @@ class ContrastiveEmbedder(
                 verbose=int(self.verbose),
             )
             self.net_.initialize()
+            self._n_features_out = width
             self.net_.partial_fit(X, y_codes)
-        self._n_features_out = width
-        self._after_training()
-        return self
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y=None):
         """Continue training for ``max_epochs`` more epochs (fit first if unfitted).
+
+        ``max_epochs``, ``batch_size``, ``lr``, ``weight_decay``, ``temperature``
+        and ``validation_fraction`` follow ``set_params`` made since the last
+        call (the optimizer keeps its state); the encoder, head, loss, augmenter,
+        ``early_stopping`` and ``callbacks`` stay as they were at ``fit``. If
+        training fails (a NaN loss), the model is restored to its state before
+        the call.
 
         Parameters
         ----------
@@ -275,10 +291,40 @@ class ContrastiveEmbedder(
         X = self._validate_X(X, reset=False)
         y_codes = self._encode_y(X, y, reset=False)
         self._check_params_against_data(X)
-        with self._seeded(self._seed + self.n_iter_):
-            self.net_.partial_fit(X, y_codes)
+        self._sync_training_params()
+        net = self.net_
+        n_epochs = len(net.history)
+        saved = {
+            name: copy.deepcopy(getattr(net, name).state_dict())
+            for name in _STATEFUL
+            if getattr(net, name, None) is not None
+        }
+        try:
+            with self._seeded(self._seed + self.n_iter_):
+                net.partial_fit(X, y_codes)
+        except Exception:
+            for name, state in saved.items():
+                getattr(net, name).load_state_dict(state)
+            del net.history[n_epochs:]
+            raise
         self._after_training()
         return self
+
+    def _sync_training_params(self) -> None:
+        """Carry set_params changes of the training knobs to the fitted net."""
+        net = self.net_
+        lr, weight_decay = float(self.lr), float(self.weight_decay)
+        for group in net.optimizer_.param_groups:
+            group["lr"], group["weight_decay"] = lr, weight_decay
+        net.__dict__.update(
+            lr=lr,
+            optimizer__weight_decay=weight_decay,
+            criterion__temperature=float(self.temperature),
+            max_epochs=int(self.max_epochs),
+            batch_size=int(self.batch_size),
+            valid_fraction=float(self.validation_fraction),
+        )
+        net.criterion_.temperature = float(self.temperature)
 
     def _validate_X(self, X, reset: bool, ensure_min_samples: int = 2):
         X = validate_data(
@@ -318,12 +364,19 @@ class ContrastiveEmbedder(
                 f"y must be 1-D with one label per row of X: got shape {y.shape} for "
                 f"{X.shape[0]} rows."
             )
-        if reset:
-            self._label_encoder = LabelEncoder().fit(y)
+        missing = np.flatnonzero(pd.isna(y))
+        if missing.size:
+            raise ValueError(
+                f"y has {missing.size} missing label(s) (NaN or None) at rows "
+                f"{missing[:5].tolist()}."
+            )
+        # SupCon compares labels within a batch only, so codes are made afresh on
+        # each call: score and partial_fit accept classes that fit never saw
         try:
-            return self._label_encoder.transform(y).astype(np.int64)
-        except ValueError as exc:
-            raise ValueError(f"y holds labels unseen at fit: {exc}") from None
+            return np.unique(y, return_inverse=True)[1].astype(np.int64)
+        except TypeError:
+            kinds = sorted({type(v).__name__ for v in y})
+            raise ValueError(f"y mixes label types {kinds}; use one type.") from None
 
     def _check_params_against_data(self, X) -> None:
         if any(not isinstance(h, numbers.Integral) or h < 1 for h in self.hidden_dims):
@@ -390,13 +443,16 @@ class ContrastiveEmbedder(
 
     def _build_callbacks(self) -> list:
         callbacks = copy.deepcopy(list(self.callbacks or []))
-        if self.early_stopping is not False:
-            patience = _DEFAULT_PATIENCE if self.early_stopping is True else self.early_stopping
+        early_stopping = self.early_stopping
+        if isinstance(early_stopping, (bool, np.bool_)):  # np.False_ is "off" too
+            early_stopping = _DEFAULT_PATIENCE if early_stopping else False
+        if early_stopping is not False:
+            patience = early_stopping
             monitor = "valid_loss" if self.validation_fraction else "train_loss"
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    EarlyStoppingWithHead(
                         monitor=monitor,
                         patience=int(patience),
                         load_best=True,
@@ -483,6 +539,9 @@ class ContrastiveEmbedder(
         net = self.__dict__.get("net_")
         if net is not None:
             self.device_ = str(net.device)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return "net_" in self.__dict__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

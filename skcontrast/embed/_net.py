@@ -16,14 +16,16 @@ pickling); this subclass changes what a batch is and what a training step does:
 
 from __future__ import annotations
 
+import copy
 import math
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
 from skcontrast.augment._views import _steps, apply_tensor_steps
 
@@ -55,7 +57,7 @@ class BatchData:
             self.X = sp.csr_matrix(X, dtype=np.float32)
             self.location = _SPARSE
         else:
-            Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+            Xt = _from_numpy(np.ascontiguousarray(X, dtype=np.float32))
             if _fits_on_device(Xt.element_size() * Xt.nelement(), device):
                 self.X = Xt.to(device)
                 self.location = _DEVICE
@@ -167,6 +169,52 @@ class FiniteLossGuard(Callback):
                 f"batch {batch_no}. Lower lr, raise temperature, scale the input "
                 "features, or check the augmenter for NaN/inf."
             )
+
+
+class EarlyStoppingWithHead(EarlyStopping):
+    """skorch's ``EarlyStopping`` that restores the projection head with the encoder.
+
+    skorch saves and restores ``module_`` only; the head is part of the trained
+    model too (``score`` and ``partial_fit`` use it), so the best epoch's head
+    comes back with the best epoch's encoder.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.best_head_weights_ = None
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        finally:  # also when it stops training (KeyboardInterrupt) at patience 0
+            head = getattr(net, "head_", None)
+            if self.load_best and head is not None and self.best_epoch_ == net.history[-1, "epoch"]:
+                self.best_head_weights_ = copy.deepcopy(head.state_dict())
+
+    def on_train_end(self, net, **kwargs):
+        head = getattr(net, "head_", None)
+        restore = (
+            self.load_best
+            and self.best_epoch_ != net.history[-1, "epoch"]
+            and self.best_model_weights_ is not None
+            and head is not None
+            and getattr(self, "best_head_weights_", None) is not None
+        )
+        super().on_train_end(net, **kwargs)
+        if restore:
+            head.load_state_dict(self.best_head_weights_)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["best_head_weights_"] = None
+        return state
+
+
+def _from_numpy(array: np.ndarray) -> torch.Tensor:
+    """``torch.from_numpy`` for arrays that are only read (read-only memory maps too)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(array)
 
 
 class ContrastiveNet(NeuralNet):
@@ -339,7 +387,7 @@ class ContrastiveNet(NeuralNet):
                 stop = min(start + batch_size, n)
                 chunk = X[start:stop]
                 chunk = chunk.toarray() if sp.issparse(chunk) else chunk
-                xb = torch.from_numpy(np.ascontiguousarray(chunk, dtype=np.float32))
+                xb = _from_numpy(np.ascontiguousarray(chunk, dtype=np.float32))
                 zb = self.module_(xb.to(device)).float().cpu().numpy()
                 if out is None:
                     out = np.empty((n, zb.shape[1]), dtype=np.float32)

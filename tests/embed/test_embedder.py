@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -236,6 +237,8 @@ class _Snapshots(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         self.states_.append(copy.deepcopy(net.module_.state_dict()))
+        self.head_states_ = getattr(self, "head_states_", [])
+        self.head_states_.append(copy.deepcopy(net.head_.state_dict()))
 
 
 def test_early_stopping_stops_and_restores_best_weights():
@@ -251,8 +254,18 @@ def test_early_stopping_stops_and_restores_best_weights():
     valid = emb.history_[:, "valid_loss"]
     best = int(np.argmin(valid))
     snap = dict(emb.net_.callbacks_)["snap"]
+    assert best < emb.n_iter_ - 1  # so restoring changes something
     for key, value in emb.net_.module_.state_dict().items():
         torch.testing.assert_close(value, snap.states_[best][key])
+    for key, value in emb.net_.head_.state_dict().items():  # the head comes back too
+        torch.testing.assert_close(value, snap.head_states_[best][key])
+
+
+@pytest.mark.parametrize("off", [False, np.False_])
+def test_early_stopping_off(off):
+    X, _ = _blobs()
+    emb = _small(max_epochs=4, early_stopping=off).fit(X)
+    assert emb.n_iter_ == 4 and "early_stopping" not in dict(emb.net_.callbacks_)
 
 
 def test_callbacks_parameter_is_not_mutated():
@@ -280,8 +293,61 @@ class _NaNEncoder(torch.nn.Module):
 
 def test_nan_loss_stops_with_epoch_in_message():
     X, _ = _blobs()
+    emb = _small(encoder=_NaNEncoder)
     with pytest.raises(FloatingPointError, match="epoch 1"):
-        _small(encoder=_NaNEncoder).fit(X)
+        emb.fit(X)
+    with pytest.raises(NotFittedError):  # no half-trained (NaN) model is left behind
+        emb.transform(X)
+
+
+class _PoisonableEncoder(torch.nn.Module):
+    poisoned = False
+
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        self.lin = torch.nn.Linear(in_features, out_features)
+
+    def forward(self, x):
+        out = self.lin(x)
+        return out * float("nan") if self.training and type(self).poisoned else out
+
+
+def test_failed_partial_fit_restores_the_model(monkeypatch):
+    X, _ = _blobs()
+    emb = _small(encoder=_PoisonableEncoder, max_epochs=2).fit(X)
+    Z, score, n_iter = emb.transform(X), emb.score(X), emb.n_iter_
+    monkeypatch.setattr(_PoisonableEncoder, "poisoned", True)
+    with pytest.raises(FloatingPointError, match="epoch 3"):
+        emb.partial_fit(X)
+    np.testing.assert_array_equal(emb.transform(X), Z)
+    assert emb.score(X) == score and emb.n_iter_ == n_iter and len(emb.net_.history) == n_iter
+    monkeypatch.setattr(_PoisonableEncoder, "poisoned", False)
+    assert emb.partial_fit(X).n_iter_ == n_iter + 2
+
+
+def test_partial_fit_follows_set_params():
+    X, _ = _blobs()
+    emb = _small(max_epochs=2).fit(X)
+    adam_steps = float(emb.net_.optimizer_.state_dict()["state"][0]["step"])  # 2 x 4 batches
+    emb.set_params(max_epochs=1, lr=0.05, weight_decay=0.01, temperature=0.9, batch_size=32)
+    emb.partial_fit(X)
+    net = emb.net_
+    assert emb.n_iter_ == 3
+    assert net.optimizer_.param_groups[0]["lr"] == 0.05
+    assert net.optimizer_.param_groups[0]["weight_decay"] == 0.01
+    assert net.criterion_.temperature == 0.9
+    assert emb.history_[-1, "batches", 0, "train_batch_size"] == 32
+    # the optimizer was not re-created: Adam kept counting its steps
+    assert float(net.optimizer_.state_dict()["state"][0]["step"]) == adam_steps + 8
+
+
+def test_supcon_scores_labels_unseen_at_fit_and_rejects_missing_ones():
+    X, y = _blobs()
+    emb = _small(loss="supcon").fit(X[y < 2], y[y < 2])
+    assert np.isfinite(emb.score(X, y))  # class 2 only appears here
+    emb.partial_fit(X, np.array(["a", "b", "c"])[y])
+    with pytest.raises(ValueError, match=r"missing label.*\[1\]"):
+        emb.score(X[:3], np.array([0.0, np.nan, 1.0]))
 
 
 @pytest.mark.parametrize(
