@@ -34,8 +34,9 @@ class SpectrumAugmenter(BaseAugmenter):
        index);
     4. Gaussian noise ``N(0, noise_std)`` on every point;
     5. band dropout: with probability ``band_dropout_prob`` a contiguous window
-       of width uniform in ``[1, band_max_width]`` is flattened to the straight
-       line between its two end points (an occluded band);
+       of width uniform in ``[1, band_max_width]`` is replaced by the straight
+       line joining the points just outside it (an occluded band; a window at
+       the edge of the axis is held at its one neighbour);
     6. optionally a per-row normalisation: ``"minmax"`` (to [0, 1]), ``"l2"``
        (unit norm) or ``"snv"`` (zero mean, unit standard deviation); constant
        rows are left unscaled.
@@ -260,21 +261,33 @@ class SpectrumAugmenter(BaseAugmenter):
             yield start, stop, warped.reshape(k, n)
 
     def _band_dropout_(self, out: torch.Tensor, u_on, u_width, u_start) -> None:
-        """Flatten one window per selected row to the line between its end points, in place."""
+        """Replace one window per selected row, in place, by the straight line joining
+        the points just outside it (a window at an edge is held at its one neighbour),
+        so a window of width w changes all w points."""
         n = out.shape[1]
         w_max = self.band_max_width
         dev = out.device
         width = (u_width * w_max).long().clamp_(max=w_max - 1).add_(1)  # in [1, w_max]
         start = (u_start * (n - width + 1)).long()
         start = torch.minimum(start, n - width)
-        k = torch.arange(w_max, device=dev)
-        idx = (start[:, None] + k).clamp_(max=n - 1)  # (b, w_max)
+        # positions past a row's width repeat its last window point, so the scatter
+        # below writes every duplicated index with one and the same value
+        k = torch.minimum(torch.arange(w_max, device=dev), (width - 1)[:, None])  # (b, w_max)
+        idx = start[:, None] + k
         window = out.gather(1, idx)
-        last = out.gather(1, (start + width - 1)[:, None])
-        frac = k.to(out.dtype) / (width - 1).clamp(min=1).to(out.dtype)[:, None]
-        line = torch.lerp(window[:, :1], last, frac)
-        inside = (k < width[:, None]) & (u_on < self.band_dropout_prob)[:, None]
-        out.scatter_(1, idx, torch.where(inside, line, window))
+        stop = start + width  # first point after the window
+        has_left, has_right = start > 0, stop < n
+        left = out.gather(1, (start - 1).clamp(min=0)[:, None])
+        right = out.gather(1, stop.clamp(max=n - 1)[:, None])
+        has_left, has_right = has_left[:, None], has_right[:, None]
+        left, right = (
+            torch.where(has_left, left, torch.where(has_right, right, window[:, :1])),
+            torch.where(has_right, right, torch.where(has_left, left, window[:, :1])),
+        )
+        frac = (k + 1).to(out.dtype) / (width + 1).to(out.dtype)[:, None]
+        line = torch.lerp(left, right, frac)
+        on = (u_on < self.band_dropout_prob)[:, None]
+        out.scatter_(1, idx, torch.where(on, line, window))
 
     def _normalize_(self, out: torch.Tensor) -> None:
         tiny = torch.finfo(out.dtype).tiny

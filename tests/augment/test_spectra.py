@@ -154,12 +154,16 @@ def test_band_dropout_flattens_one_window(width, d, seed):
     view = aug.augment(X)
     for row, out in zip(X, view, strict=True):
         changed = np.flatnonzero(out != row)
-        if changed.size == 0:
-            continue
-        lo, hi = changed[0] - 1, changed[-1] + 1  # the window's end points are kept
-        assert hi - lo + 1 <= width
-        line = np.linspace(row[lo], row[hi], hi - lo + 1)
-        np.testing.assert_allclose(out[lo : hi + 1], line, rtol=1e-12, atol=1e-12)
+        assert 1 <= changed.size <= width  # every point of the window changes
+        lo, hi = changed[0] - 1, changed[-1] + 1  # the neighbours just outside it
+        assert changed[-1] - changed[0] + 1 == changed.size  # one contiguous window
+        if lo < 0:  # at the left edge: held at the right neighbour
+            np.testing.assert_allclose(out[: hi], row[hi], rtol=1e-12, atol=1e-12)
+        elif hi >= d:  # at the right edge: held at the left neighbour
+            np.testing.assert_allclose(out[lo + 1 :], row[lo], rtol=1e-12, atol=1e-12)
+        else:
+            line = np.linspace(row[lo], row[hi], hi - lo + 1)
+            np.testing.assert_allclose(out[lo : hi + 1], line, rtol=1e-12, atol=1e-12)
 
 
 def test_band_dropout_probability_and_widths(global_random_seed):
@@ -167,10 +171,10 @@ def test_band_dropout_probability_and_widths(global_random_seed):
     aug = _only(band_dropout_prob=0.3, band_max_width=10, random_state=global_random_seed)
     view = aug.fit(X).augment(X)
     changed = (view != X).sum(axis=1)
-    # widths 1..10 are uniform; a window of width w changes its w - 2 inner points
-    expected_rows = 0.3 * 0.8
-    assert (changed > 0).mean() == pytest.approx(expected_rows, abs=0.02)
-    assert changed.max() == 8
+    # widths 1..10 are uniform and a window of width w changes all its w points
+    assert (changed > 0).mean() == pytest.approx(0.3, abs=0.02)
+    assert changed.max() == 10
+    assert changed[changed > 0].mean() == pytest.approx(5.5, abs=0.2)
 
 
 @pytest.mark.parametrize("how", ["minmax", "l2", "snv"])
