@@ -35,8 +35,14 @@ def _resolve_bounds(bounds, X_cols: np.ndarray, column_ids: np.ndarray) -> np.nd
                 f"bounds[{j}] (column {int(column_ids[j])}) must be a (low, high) pair, "
                 f"got {pair!r}."
             ) from None
-        low = -np.inf if low is None else float(low)
-        high = np.inf if high is None else float(high)
+        try:
+            low = -np.inf if low is None else float(low)
+            high = np.inf if high is None else float(high)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"bounds[{j}] (column {int(column_ids[j])}) must hold numbers or None, "
+                f"got {pair!r}."
+            ) from None
         if np.isnan(low) or np.isnan(high) or low > high:
             raise ValueError(
                 f"bounds[{j}] (column {int(column_ids[j])}) must have low <= high "

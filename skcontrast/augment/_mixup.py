@@ -23,7 +23,7 @@ from skcontrast.utils._sklearn import Interval, validate_params
     prefer_skip_nested_validation=True,
 )
 @Substitution(random_state=_random_state_docstring)
-def mixup(X, y=None, *, alpha=0.4, n_samples=100, random_state=None):
+def mixup(X, y=None, alpha=0.4, n_samples=100, random_state=None):
     """Synthesise ``n_samples`` rows as convex combinations of random pairs of rows.
 
     Each new row is ``lam * X[i] + (1 - lam) * X[j]`` with ``i, j`` drawn
@@ -62,7 +62,7 @@ def mixup(X, y=None, *, alpha=0.4, n_samples=100, random_state=None):
     >>> bool(np.allclose(X_new[:, 1], 2 * X_new[:, 0]))  # on the segment
     True
     """
-    Xa = check_array(X, dtype=[np.float64, np.float32], ensure_min_samples=1)
+    Xa = check_array(X, dtype=[np.float64, np.float32], ensure_min_samples=1, input_name="X")
     rng = check_generator(random_state)
     m = Xa.shape[0]
     pairs = rng.integers(0, m, size=(2, n_samples))
@@ -73,7 +73,14 @@ def mixup(X, y=None, *, alpha=0.4, n_samples=100, random_state=None):
         X_new = type(X)(X_new, columns=X.columns)
     if y is None:
         return X_new
-    ya = check_array(y, ensure_2d=False, dtype=[np.float64, np.float32])
+    try:
+        ya = check_array(y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y")
+    except (TypeError, ValueError) as exc:
+        if "NaN" in str(exc) or "infinity" in str(exc):
+            raise
+        raise ValueError(
+            f"y must be numeric (mixup blends targets: one-hot encode class labels): {exc}"
+        ) from None
     if ya.shape[0] != m:
         raise ValueError(f"y has {ya.shape[0]} rows but X has {m}.")
     lam_y = lam.astype(ya.dtype).reshape((-1,) + (1,) * (ya.ndim - 1))

@@ -38,8 +38,9 @@ class SpectrumAugmenter(BaseAugmenter):
        line joining the points just outside it (an occluded band; a window at
        the edge of the axis is held at its one neighbour);
     6. optionally a per-row normalisation: ``"minmax"`` (to [0, 1]), ``"l2"``
-       (unit norm) or ``"snv"`` (zero mean, unit standard deviation); constant
-       rows are left unscaled.
+       (unit norm) or ``"snv"`` (zero mean, unit standard deviation); a constant
+       row becomes zeros under ``"minmax"`` and ``"snv"`` (as in
+       ``MinMaxScaler``), and an all-zero row stays zero under ``"l2"``.
 
     ``augment`` draws a new view at each call; ``transform`` is the identity;
     ``fit_transform`` returns one training view.
@@ -295,7 +296,7 @@ class SpectrumAugmenter(BaseAugmenter):
             low, high = torch.aminmax(out, dim=1, keepdim=True)
             span = high - low
             flat = span <= tiny
-            out.sub_(torch.where(flat, 0.0, low)).div_(torch.where(flat, 1.0, span))
+            out.sub_(low).div_(torch.where(flat, 1.0, span))  # a constant row becomes 0
         elif self.normalize == "l2":
             norm = torch.linalg.vector_norm(out, dim=1, keepdim=True)
             out.div_(norm.clamp_(min=tiny))

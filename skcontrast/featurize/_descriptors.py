@@ -19,7 +19,7 @@ from skcontrast.featurize._smiles import (
 )
 from skcontrast.featurize._workers import descriptor_chunk, descriptor_table
 from skcontrast.utils._docstrings import Substitution, _n_jobs_docstring
-from skcontrast.utils._sklearn import StrOptions
+from skcontrast.utils._sklearn import Interval, StrOptions
 
 
 @Substitution(n_jobs=_n_jobs_docstring)
@@ -82,7 +82,11 @@ class DescriptorFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator
     _parameter_constraints: ClassVar[dict] = {
         "descriptors": [list, tuple],
         "on_invalid": [StrOptions({"raise", "zeros", "nan"})],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     def __init__(

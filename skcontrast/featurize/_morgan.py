@@ -106,7 +106,11 @@ class MorganFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator):
         "count": ["boolean"],
         "include_chirality": ["boolean"],
         "on_invalid": [StrOptions({"raise", "zeros"})],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "sparse_output": ["boolean"],
     }
 

@@ -152,6 +152,7 @@ def test_open_bounds_with_none():
         ({"bounds": [(0, 1), (2, 1), (0, 1)]}, r"bounds\[1\] \(column 1\) must have low <= high"),
         ({"bounds": [(0, 1)]}, "one \\(low, high\\) pair per selected column"),
         ({"bounds": [(0, 1), 3, (0, 1)]}, r"bounds\[1\].*pair"),
+        ({"bounds": [(0, 1), ("a", 1), (0, 1)]}, r"bounds\[1\] \(column 1\) must hold numbers"),
         ({"bounds": "data"}, "bounds"),
         ({"random_state": -1}, "random_state"),
     ],

@@ -78,3 +78,15 @@ def test_bad_inputs():
         mixup(np.ones((3, 2)), np.ones(2))
     with pytest.raises(ValueError, match="NaN"):
         mixup(np.array([[np.nan, 1.0]]))
+    with pytest.raises(ValueError, match=r"Input X contains NaN"):
+        mixup(np.array([[np.nan, 1.0]]))
+    with pytest.raises(ValueError, match=r"Input y contains NaN"):
+        mixup(np.ones((2, 2)), [0.0, np.nan])
+    with pytest.raises(ValueError, match=r"y must be numeric.*one-hot"):
+        mixup(np.ones((2, 2)), ["a", "b"])
+
+
+def test_positional_arguments_follow_the_design_signature():
+    X = np.array([[0.0, 0.0], [1.0, 2.0]])
+    a = mixup(X, None, 0.4, 5, 0)
+    np.testing.assert_array_equal(a, mixup(X, alpha=0.4, n_samples=5, random_state=0))

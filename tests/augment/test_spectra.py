@@ -193,7 +193,8 @@ def test_normalisations(how, global_random_seed):
         np.testing.assert_allclose(rows.std(axis=1), 1.0, atol=1e-12)
     assert np.isfinite(view).all()
     constant = _only(normalize=how).fit(X[:1]).augment(X[:1])
-    assert np.isfinite(constant).all()
+    expected = {"minmax": 0.0, "l2": 1 / np.sqrt(80), "snv": 0.0}[how]
+    np.testing.assert_allclose(constant, expected, atol=1e-12)  # a constant row's image
 
 
 def test_lecture18_view_recipe_runs_on_float32():

@@ -340,6 +340,11 @@ def test_parameters_are_validated_in_transform_too():
         MorganFeaturizer(radius=-1).transform(["CCO"])
     with pytest.raises(InvalidParameterError, match="'on_invalid' parameter"):
         MorganFeaturizer(on_invalid="drop").fit(["CCO"])
+    from skcontrast.featurize import DescriptorFeaturizer
+
+    for featurizer in (MorganFeaturizer(n_jobs=0), DescriptorFeaturizer(n_jobs=0)):
+        with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
+            featurizer.fit(["CCO"])  # not joblib's late "n_jobs == 0 has no meaning"
 
 
 def test_params_not_mutated(smiles):
