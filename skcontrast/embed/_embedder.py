@@ -210,8 +210,11 @@ class ContrastiveEmbedder(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Float features (float64 and DataFrames are cast to float32; CSR is
-            densified one batch at a time). At least 2 rows.
+            Float features (float64 and DataFrames are cast to float32). CSR is
+            densified one batch at a time for training and ``transform``; fitting
+            an augmenter that needs dense input (skcontrast's augmenters do: they
+            record column statistics) densifies it once, so peak memory at fit is
+            about the dense size. At least 2 rows.
         y : array-like of shape (n_samples,), default=None
             Class labels, required for ``loss="supcon"``, ignored otherwise.
 
