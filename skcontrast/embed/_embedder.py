@@ -518,8 +518,10 @@ class ContrastiveEmbedder(
 
         Higher is better, so :class:`~sklearn.model_selection.GridSearchCV` can
         select an embedder without labels. The value is on the scale of the
-        loss at this estimator's own ``temperature`` and ``batch_size``: compare
-        it between models that share them.
+        loss at this estimator's own ``temperature``, ``batch_size`` and views:
+        compare it between models that share them (``n_components``,
+        ``hidden_dims``, ``lr``...). A lower temperature, a smaller batch or a
+        weaker augmenter always scores higher, so choose those with labels.
 
         Parameters
         ----------
