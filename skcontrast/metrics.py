@@ -21,12 +21,12 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import pandas as pd
 from scipy.special import logsumexp
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 
 from skcontrast.neighbors import CosineRetriever
 from skcontrast.neighbors._validation import check_finite_rows, normalize_rows
+from skcontrast.utils._labels import label_codes
 from skcontrast.utils._sklearn import Interval, validate_params
 
 __all__ = ["alignment", "neighbor_label_agreement", "uniformity"]
@@ -104,17 +104,7 @@ def neighbor_label_agreement(Z, y, k: int = 5, *, return_chance: bool = False):
             f"k must be at most n_samples - 1 = {n - 1} (each point is excluded from "
             f"its own neighbours), got k={k}."
         )
-    missing = np.flatnonzero(pd.isna(y))
-    if missing.size:
-        raise ValueError(
-            f"y has {missing.size} missing label(s) (NaN or None) at rows "
-            f"{missing[:5].tolist()}; drop those rows or give them a label."
-        )
-    try:
-        _, codes = np.unique(y, return_inverse=True)
-    except TypeError:
-        kinds = sorted({type(v).__name__ for v in y})
-        raise ValueError(f"y mixes label types {kinds}; use one type for all labels.") from None
+    codes = label_codes(y)
     neighbours = CosineRetriever(n_neighbors=k).fit(Z).kneighbors(return_distance=False)
     agreement = float(np.mean(codes[neighbours] == codes[:, None]))
     if not return_chance:

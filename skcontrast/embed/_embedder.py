@@ -27,6 +27,7 @@ from skcontrast.utils._docstrings import (
     _device_docstring,
     _random_state_docstring,
 )
+from skcontrast.utils._labels import label_codes
 from skcontrast.utils._random import check_generator, draw_seed
 from skcontrast.utils._sklearn import (
     HasMethods,
@@ -367,19 +368,9 @@ class ContrastiveEmbedder(
                 f"y must be 1-D with one label per row of X: got shape {y.shape} for "
                 f"{X.shape[0]} rows."
             )
-        missing = np.flatnonzero(pd.isna(y))
-        if missing.size:
-            raise ValueError(
-                f"y has {missing.size} missing label(s) (NaN or None) at rows "
-                f"{missing[:5].tolist()}."
-            )
         # SupCon compares labels within a batch only, so codes are made afresh on
         # each call: score and partial_fit accept classes that fit never saw
-        try:
-            return np.unique(y, return_inverse=True)[1].astype(np.int64)
-        except TypeError:
-            kinds = sorted({type(v).__name__ for v in y})
-            raise ValueError(f"y mixes label types {kinds}; use one type.") from None
+        return label_codes(y)
 
     def _check_params_against_data(self, X) -> None:
         if any(not isinstance(h, numbers.Integral) or h < 1 for h in self.hidden_dims):
