@@ -38,8 +38,10 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _check_temperature(temperature: float) -> float:
     if isinstance(temperature, torch.Tensor):  # e.g. a learnable temperature
-        if temperature.numel() != 1 or not bool(
-            torch.isfinite(temperature).all() and (temperature > 0).all()
+        # its value is checked on the CPU only: on a GPU that would sync every batch
+        if temperature.numel() != 1 or (
+            temperature.device.type == "cpu"
+            and not bool(torch.isfinite(temperature).all() and (temperature > 0).all())
         ):
             raise ValueError(
                 f"temperature must be a finite scalar > 0, got the tensor {temperature!r}."

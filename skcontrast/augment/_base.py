@@ -21,6 +21,7 @@ import warnings
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
@@ -36,8 +37,17 @@ def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
     return f"row(s) {shown}; {len(rows)} bad row(s) in all"
 
 
-def _check_finite(X: np.ndarray, feature_names: np.ndarray | None) -> None:
+def _check_finite(X, feature_names: np.ndarray | None) -> None:
     """Raise a ValueError naming the first column holding NaN or inf, and its rows."""
+    if sp.issparse(X):  # only the stored values can be bad
+        if np.isfinite(X.data).all():
+            return
+        coo = X.tocoo()
+        bad = ~np.isfinite(coo.data)
+        col = int(coo.col[bad].min())
+        in_col = bad & (coo.col == col)
+        order = np.argsort(coo.row[in_col], kind="stable")
+        _raise_not_finite(col, coo.row[in_col][order], coo.data[in_col][order], feature_names)
     if X.size and np.isfinite(X.sum()):  # fast path without a full-size mask (as sklearn)
         return
     finite = np.isfinite(X)
@@ -45,11 +55,15 @@ def _check_finite(X: np.ndarray, feature_names: np.ndarray | None) -> None:
         return
     col = int(np.flatnonzero(~finite.all(axis=0))[0])
     rows = np.flatnonzero(~finite[:, col])
+    _raise_not_finite(col, rows, X[rows, col], feature_names)
+
+
+def _raise_not_finite(col: int, rows, values, feature_names) -> None:
     name = f" ({feature_names[col]!r})" if feature_names is not None else ""
-    kind = "NaN" if np.isnan(X[rows, col]).any() else "infinity"
+    kind = "NaN" if np.isnan(values).any() else "infinity"
     raise ValueError(
         f"Input X contains {kind} (NaN or inf are not allowed) in column {col}{name}: "
-        f"{_bad_rows_message(rows, X[rows, col].tolist())}."
+        f"{_bad_rows_message(rows, values.tolist())}."
     )
 
 
@@ -146,7 +160,12 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             The fitted augmenter.
         """
         X = validate_data(
-            self, X, reset=True, dtype=list(_FLOAT_DTYPES), ensure_all_finite=False
+            self,
+            X,
+            reset=True,
+            accept_sparse="csr",
+            dtype=list(_FLOAT_DTYPES),
+            ensure_all_finite=False,
         )
         _check_finite(X, getattr(self, "feature_names_in_", None))
         self.columns_ = _resolve_columns(
@@ -230,14 +249,23 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return type(X)(out, index=X.index, columns=X.columns)
         return out
 
-    def _view(self, X) -> np.ndarray:
-        """One random view of validated X, as an ndarray."""
+    def _view(self, X):
+        """One random view of validated X: an ndarray, or CSR for sparse X."""
         check_is_fitted(self)
         Xv = validate_data(
-            self, X, reset=False, dtype=list(_FLOAT_DTYPES), order="C", ensure_all_finite=False
+            self,
+            X,
+            reset=False,
+            accept_sparse="csr",
+            dtype=list(_FLOAT_DTYPES),
+            order="C",
+            ensure_all_finite=False,
         )
         _check_finite(Xv, getattr(self, "feature_names_in_", None))
         generator = torch.Generator().manual_seed(draw_seed(self._rng))
+        if sp.issparse(Xv):  # a preview densifies (training views are made batch by batch)
+            dense = torch.from_numpy(Xv.toarray())
+            return sp.csr_matrix(self.augment_tensor(dense, generator).numpy())
         with warnings.catch_warnings():
             # a read-only array (e.g. a memmap) is only read here, never written
             warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
@@ -257,7 +285,13 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(
-            self, X, reset=False, dtype=list(_FLOAT_DTYPES), copy=True, ensure_all_finite=False
+            self,
+            X,
+            reset=False,
+            accept_sparse="csr",
+            dtype=list(_FLOAT_DTYPES),
+            copy=True,
+            ensure_all_finite=False,
         )
         _check_finite(X, getattr(self, "feature_names_in_", None))
         return X
@@ -305,6 +339,7 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
         return tags
 
 

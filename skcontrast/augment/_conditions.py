@@ -6,6 +6,7 @@ from numbers import Real
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from skcontrast.augment._base import BaseAugmenter, _per_column
@@ -18,7 +19,10 @@ def _resolve_bounds(bounds, X_cols: np.ndarray, column_ids: np.ndarray) -> np.nd
     if bounds is None:
         return None
     if isinstance(bounds, str):  # "fit" (the constraint allows nothing else)
-        return np.stack([X_cols.min(axis=0), X_cols.max(axis=0)], axis=1).astype(np.float64)
+        low, high = X_cols.min(axis=0), X_cols.max(axis=0)
+        if sp.issparse(low):  # CSR X: min/max over the stored values and the zeros
+            low, high = low.toarray().ravel(), high.toarray().ravel()
+        return np.stack([low, high], axis=1).astype(np.float64)
     pairs = list(bounds)
     n_cols = X_cols.shape[1]
     if len(pairs) != n_cols:
@@ -159,7 +163,7 @@ class ConditionJitter(BaseAugmenter):
         n_cols = X_cols.shape[1]
         self.std_ = _per_column(self.std, "std", n_cols)
         self.relative_std_ = _per_column(self.relative_std, "relative_std", n_cols)
-        self.mean_ = X_cols.mean(axis=0, dtype=np.float64)
+        self.mean_ = np.asarray(X_cols.mean(axis=0, dtype=np.float64)).reshape(-1)
         self._column_ids = np.arange(n_cols, dtype=np.float64)
         self.bounds_ = _resolve_bounds(self.bounds, X_cols, self.columns_)
         self._low = None if self.bounds_ is None else self.bounds_[:, 0].copy()

@@ -263,8 +263,9 @@ class SpectrumAugmenter(BaseAugmenter):
 
     def _band_dropout_(self, out: torch.Tensor, u_on, u_width, u_start) -> None:
         """Replace one window per selected row, in place, by the straight line joining
-        the points just outside it (a window at an edge is held at its one neighbour),
-        so a window of width w changes all w points."""
+        the points just outside it (a window at an edge is held at its one neighbour,
+        one spanning the whole axis at its first value), so a window of width w
+        changes its w points."""
         n = out.shape[1]
         w_max = self.band_max_width
         dev = out.device

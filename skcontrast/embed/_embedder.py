@@ -212,10 +212,10 @@ class ContrastiveEmbedder(
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Float features (float64 and DataFrames are cast to float32). CSR is
-            densified one batch at a time for training and ``transform``; fitting
-            an augmenter that needs dense input (skcontrast's augmenters do: they
-            record column statistics) densifies it once, so peak memory at fit is
-            about the dense size. At least 2 rows.
+            densified one batch at a time for training and ``transform``, and
+            skcontrast's augmenters are fitted on it as it is (a foreign
+            transformer in the augmenter that does not accept sparse input is
+            fitted on a dense copy). At least 2 rows.
         y : array-like of shape (n_samples,), default=None
             Class labels, required for ``loss="supcon"``, ignored otherwise.
 
@@ -303,6 +303,7 @@ class ContrastiveEmbedder(
             for name in _STATEFUL
             if getattr(net, name, None) is not None
         }
+        streams = {key: gen.get_state() for key, gen in net.__dict__.get("_generators", {}).items()}
         try:
             with self._seeded(self._seed + self.n_iter_):
                 net.partial_fit(X, y_codes)
@@ -310,19 +311,38 @@ class ContrastiveEmbedder(
             for name, state in saved.items():
                 getattr(net, name).load_state_dict(state)
             del net.history[n_epochs:]
+            generators = net.__dict__.get("_generators", {})
+            for key in list(generators):  # the random streams go back too
+                if key in streams:
+                    generators[key].set_state(streams[key])
+                else:
+                    del generators[key]
             raise
         self._after_training()
         return self
 
     def _sync_training_params(self) -> None:
-        """Carry set_params changes of the training knobs to the fitted net."""
+        """Carry set_params changes of the training knobs to the fitted net.
+
+        lr and weight_decay reach the optimizer only when they changed, so a
+        learning-rate scheduler's progress survives ``partial_fit`` calls.
+        """
         net = self.net_
-        lr, weight_decay = float(self.lr), float(self.weight_decay)
-        for group in net.optimizer_.param_groups:
-            group["lr"], group["weight_decay"] = lr, weight_decay
+        monitor = getattr(dict(net.callbacks_).get("early_stopping"), "monitor", None)
+        if monitor == "valid_loss" and not self.validation_fraction:
+            raise ValueError(
+                "validation_fraction=0 but early stopping was set up at fit to watch the "
+                "validation loss; keep a validation fraction for partial_fit, or refit."
+            )
+        for name, key, value in (
+            ("lr", "lr", float(self.lr)),
+            ("optimizer__weight_decay", "weight_decay", float(self.weight_decay)),
+        ):
+            if float(getattr(net, name)) != value:
+                for group in net.optimizer_.param_groups:
+                    group[key] = value
+                net.__dict__[name] = value
         net.__dict__.update(
-            lr=lr,
-            optimizer__weight_decay=weight_decay,
             criterion__temperature=float(self.temperature),
             max_epochs=int(self.max_epochs),
             batch_size=int(self.batch_size),

@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -120,6 +121,31 @@ def test_pandas_in_pandas_out(augmenter):
     assert isinstance(aug.fit_transform(X), np.ndarray)  # as transform: same container
     np.testing.assert_array_equal(aug.transform(X), X.to_numpy())
     assert aug.get_feature_names_out().tolist() == list(X.columns)
+
+
+@pytest.mark.parametrize("augmenter", AUGMENTERS, ids=IDS)
+def test_csr_in_csr_out_same_views_as_dense(augmenter):
+    """CSR (e.g. count fingerprints) is fitted without densifying; views match dense."""
+    rng = np.random.default_rng(0)
+    X = _data(rng) * (rng.uniform(size=(20, 12)) < 0.4)
+    dense, csr = clone(augmenter).fit(X), clone(augmenter).fit(sp.csr_matrix(X))
+    for name in ("mean_", "bounds_"):
+        if getattr(dense, name, None) is not None:
+            np.testing.assert_allclose(getattr(csr, name), getattr(dense, name), rtol=1e-12)
+    view = csr.augment(sp.csr_matrix(X))
+    assert sp.issparse(view) and view.shape == X.shape
+    np.testing.assert_allclose(view.toarray(), dense.augment(X), rtol=1e-12, atol=1e-15)
+    assert sp.issparse(csr.transform(sp.csr_matrix(X)))
+    np.testing.assert_array_equal(csr.transform(sp.csr_matrix(X)).toarray(), X)
+    X[7, 5] = np.nan
+    with pytest.raises(ValueError, match=r"NaN.*column 5.*row\(s\) 7"):
+        clone(augmenter).fit(sp.csr_matrix(X))
+
+
+def test_bounds_fit_on_csr_count_the_implicit_zeros():
+    X = sp.csr_matrix(np.array([[1.0, 0.0], [2.0, 3.0]]))
+    aug = ConditionJitter(bounds="fit").fit(X)
+    np.testing.assert_array_equal(aug.bounds_, [[1.0, 2.0], [0.0, 3.0]])
 
 
 @pytest.mark.parametrize("augmenter", AUGMENTERS, ids=IDS)

@@ -131,6 +131,29 @@ def test_float64_dataframe_and_csr_inputs_agree():
     np.testing.assert_allclose(_small().fit(Xs).transform(Xs), ref, rtol=1e-5, atol=1e-6)
 
 
+def test_csr_fingerprints_are_never_densified_whole():
+    """Augmenters are fitted on the CSR matrix and batches are densified one at a time."""
+    import tracemalloc
+
+    from skcontrast.augment import BitDropout, ConditionJitter
+
+    X = sp.random(3000, 1024, density=0.03, format="csr", random_state=0, dtype=np.float32)
+    X.data[:] = 1.0
+    view = make_pipeline(
+        ConditionJitter(std=0.05, mask_prob=0.1, bounds="fit", columns=[0, 1, 2, 3]),
+        BitDropout(p=0.1, columns=slice(4, None)),
+    )
+    _small(augmenter=view, max_epochs=1).fit(X[:64])  # warm-up: one-time allocations
+    tracemalloc.start()
+    try:
+        _small(augmenter=view, max_epochs=1, batch_size=128).fit(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    dense_bytes = X.shape[0] * X.shape[1] * 4
+    assert peak < dense_bytes / 4, (peak, dense_bytes)
+
+
 def test_final_batch_of_one_is_dropped():
     X, _ = _blobs(n=65)
     emb = _small(batch_size=64, max_epochs=1).fit(X)
@@ -339,6 +362,39 @@ def test_partial_fit_follows_set_params():
     assert emb.history_[-1, "batches", 0, "train_batch_size"] == 32
     # the optimizer was not re-created: Adam kept counting its steps
     assert float(net.optimizer_.state_dict()["state"][0]["step"]) == adam_steps + 8
+
+
+def test_partial_fit_keeps_a_schedulers_learning_rate():
+    from skorch.callbacks import LRScheduler
+    from torch.optim.lr_scheduler import StepLR
+
+    X, _ = _blobs()
+    scheduler = LRScheduler(policy=StepLR, step_size=1, gamma=0.5)
+    emb = _small(lr=0.1, max_epochs=3, callbacks=[("lrs", scheduler)]).fit(X)
+    lrs = []
+    for _ in range(2):
+        emb.partial_fit(X)
+        lrs.append(emb.net_.optimizer_.param_groups[0]["lr"])
+    assert lrs[1] < lrs[0] < 0.1 * 0.5**3  # decays on, never reset to lr
+
+
+def test_partial_fit_refuses_to_drop_the_split_early_stopping_watches():
+    X, _ = _blobs()
+    emb = _small(validation_fraction=0.25, early_stopping=True).fit(X)
+    with pytest.raises(ValueError, match=r"early stopping .* validation loss"):
+        emb.set_params(validation_fraction=0.0).partial_fit(X)
+    emb.set_params(validation_fraction=0.25).partial_fit(X)  # still usable
+
+
+def test_failed_partial_fit_puts_the_random_streams_back(monkeypatch):
+    X, _ = _blobs()
+    emb = _small(encoder=_PoisonableEncoder, max_epochs=2).fit(X)
+    twin = pickle.loads(pickle.dumps(emb))
+    monkeypatch.setattr(_PoisonableEncoder, "poisoned", True)
+    with pytest.raises(FloatingPointError):
+        emb.partial_fit(X)
+    monkeypatch.setattr(_PoisonableEncoder, "poisoned", False)
+    np.testing.assert_array_equal(emb.partial_fit(X).transform(X), twin.partial_fit(X).transform(X))
 
 
 def test_supcon_scores_labels_unseen_at_fit_and_rejects_missing_ones():
