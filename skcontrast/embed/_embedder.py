@@ -223,15 +223,16 @@ class ContrastiveEmbedder(
         -------
         self
         """
-        X = self._validate_X(X, reset=True)
-        y_codes = self._encode_y(X, y, reset=True)
-        self._check_params_against_data(X)
-        self._seed = draw_seed(check_generator(self.random_state))
-        self.device_ = _resolve_device(self.device)
         try:
+            X = self._validate_X(X, reset=True)
+            y_codes = self._encode_y(X, y, reset=True)
+            self._check_params_against_data(X)
+            self._seed = draw_seed(check_generator(self.random_state))
+            self.device_ = _resolve_device(self.device)
             self._train_new_net(X, y_codes)
         except Exception:
-            # a failed fit (e.g. a NaN loss) leaves no half-trained model behind
+            # a failed fit (bad input, a NaN loss) leaves no model behind: neither a
+            # half-trained one nor the previous fit's, whose input width may differ
             for name in ("net_", "augmenter_", "history_", "n_iter_", "_n_features_out"):
                 self.__dict__.pop(name, None)
             raise

@@ -323,6 +323,15 @@ def test_nan_loss_stops_with_epoch_in_message():
         emb.transform(X)
 
 
+def test_failed_refit_leaves_the_estimator_unfitted():
+    X, y = _blobs()
+    emb = _small(loss="supcon").fit(X, y)
+    with pytest.raises(ValueError, match="missing label"):
+        emb.fit(X[:, :3], np.where(y == 0, np.nan, y))
+    with pytest.raises(NotFittedError):  # not the old model with the new input width
+        emb.transform(X)
+
+
 class _PoisonableEncoder(torch.nn.Module):
     poisoned = False
 
