@@ -6,7 +6,6 @@ import contextlib
 import copy
 import math
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -38,6 +37,7 @@ from skcontrast.utils._sklearn import (
     validate_data,
 )
 from skcontrast.utils._versioning import VersionedPickleMixin
+from skcontrast.utils._warnings import warn_user
 
 _LOSSES = {"nt_xent": NTXentLoss, "info_nce": InfoNCELoss, "supcon": SupConLoss}
 _SCORE_SEED = 0
@@ -499,14 +499,12 @@ class ContrastiveEmbedder(
         n_logits = 2 * n_train - 1 if self.loss == "nt_xent" else n_train
         chance = math.log(n_logits)
         if chance > 0 and last > 0.97 * chance:
-            warnings.warn(
+            warn_user(
                 f"the final training loss {last:.4f} is within 3% of its chance value "
                 f"log({n_logits}) = {chance:.4f}: the encoder has not learned to tell "
                 "rows apart, and the embedding is likely useless. Make rows differ "
                 "visibly in the input (preprocess near-identical spectra: SNV, "
-                "derivative, standardisation), train longer, or weaken the augmenter.",
-                UserWarning,
-                stacklevel=4,
+                "derivative, standardisation), train longer, or weaken the augmenter."
             )
 
     # ------------------------------------------------------------------ inference

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import warnings
 from numbers import Integral
 from typing import Any, ClassVar
 
@@ -20,6 +19,7 @@ from skcontrast.featurize._smiles import (
 from skcontrast.featurize._workers import descriptor_chunk, descriptor_table
 from skcontrast.utils._docstrings import Substitution, _n_jobs_docstring
 from skcontrast.utils._sklearn import Interval, StrOptions
+from skcontrast.utils._warnings import warn_user
 
 
 @Substitution(n_jobs=_n_jobs_docstring)
@@ -170,11 +170,9 @@ class DescriptorFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator
             counts = ", ".join(
                 f"{name}: {int(n)}" for name, n in zip(names, bad.sum(axis=0), strict=True) if n
             )
-            warnings.warn(
+            warn_user(
                 "DescriptorFeaturizer: RDKit gave NaN or infinite values for some valid "
-                f"distinct molecules ({counts}); they are kept as NaN/inf.",
-                UserWarning,
-                stacklevel=3,
+                f"distinct molecules ({counts}); they are kept as NaN/inf."
             )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:

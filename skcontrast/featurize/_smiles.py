@@ -21,7 +21,6 @@ while parsing; problems are reported through Python exceptions and warnings.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +31,7 @@ from rdkit import Chem, rdBase
 from rdkit.rdBase import BlockLogs
 
 from skcontrast.utils._sklearn import _fit_context, validate_data
+from skcontrast.utils._warnings import warn_user
 
 #: Below this many distinct molecules, ``n_jobs > 1`` still runs in-process.
 #: Measured on 2 shared cores: a warm worker pool costs ~12 ms per call, and a
@@ -280,11 +280,7 @@ def handle_invalid(
             f"{estimator_name} to keep every row."
         )
     fill = "all-zero" if on_invalid == "zeros" else "all-NaN"
-    warnings.warn(
-        f"{estimator_name}: {what}. They get {fill} rows (on_invalid={on_invalid!r}).",
-        UserWarning,
-        stacklevel=3,
-    )
+    warn_user(f"{estimator_name}: {what}. They get {fill} rows (on_invalid={on_invalid!r}).")
     return invalid
 
 

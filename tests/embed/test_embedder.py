@@ -449,8 +449,12 @@ def test_cuda_requested_without_cuda_is_a_clear_error():
 
 def test_chance_level_loss_warns():
     X = np.ones((64, 4))  # every row identical: no row can be told apart
-    with pytest.warns(UserWarning, match="chance value"):
+    with pytest.warns(UserWarning, match="chance value") as record:
         _small(max_epochs=2, augmenter=FunctionTransformer()).fit(X)
+    assert record[0].filename == __file__  # points at the user's line
+    with pytest.warns(UserWarning, match="chance value") as record:
+        make_pipeline(_small(max_epochs=2, augmenter=FunctionTransformer())).fit(X)
+    assert record[0].filename == __file__
 
 
 def test_score_is_deterministic_and_needs_two_rows():

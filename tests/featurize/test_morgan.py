@@ -335,6 +335,13 @@ def test_stateless_fit_returns_self_and_transform_needs_no_fit(smiles):
     np.testing.assert_array_equal(fp.fit_transform(smiles), fp.fit(smiles).transform(smiles))
 
 
+def test_invalid_row_warning_points_at_the_users_line():
+    featurizer = MorganFeaturizer(n_bits=64, on_invalid="zeros").set_output(transform="pandas")
+    with pytest.warns(UserWarning, match="not valid molecules") as record:
+        featurizer.transform(["CCO", "not a smiles"])
+    assert record[0].filename == __file__
+
+
 def test_parameters_are_validated_in_transform_too():
     with pytest.raises(InvalidParameterError, match="'radius' parameter"):
         MorganFeaturizer(radius=-1).transform(["CCO"])
