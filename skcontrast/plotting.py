@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from skcontrast.utils._labels import label_codes
+
 try:
     import matplotlib.pyplot as plt
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -210,14 +212,21 @@ def plot_embedding(Z, y=None, *, method: str = "pca", random_state=0, ax=None, t
         y = np.asarray(y)
         if y.shape[0] != Z.shape[0]:
             raise ValueError(f"y has {y.shape[0]} labels for {Z.shape[0]} rows.")
-        for label in np.unique(y):
-            mask = y == label
+        codes = label_codes(y)  # names missing and mixed-type labels
+        for code in range(codes.max() + 1):
+            mask = codes == code
+            label = y[mask][0]
             ax.scatter(P[mask, 0], P[mask, 1], s=10, label=str(label))
         ax.legend(fontsize="small", title="label")
-    prefix = "PC" if method == "pca" else "t-SNE"
-    ax.set_xlabel(f"{prefix} 1")
-    ax.set_ylabel(f"{prefix} 2")
-    ax.set_title(title or f"Embedding ({method.upper()})")
+    if Z.shape[1] == 1:  # nothing to project: the one component, on a line
+        ax.set_xlabel("component 1")
+        ax.set_yticks([])
+        ax.set_title(title or "Embedding (1 component)")
+    else:
+        prefix = "PC" if method == "pca" else "t-SNE"
+        ax.set_xlabel(f"{prefix} 1")
+        ax.set_ylabel(f"{prefix} 2")
+        ax.set_title(title or f"Embedding ({method.upper()})")
     fig.tight_layout()
     return fig
 

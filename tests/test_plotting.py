@@ -74,6 +74,14 @@ def test_plot_embedding(method):
         plot_embedding(Z, np.arange(3))
 
 
+def test_plot_embedding_of_one_component_and_bad_labels():
+    Z = np.random.default_rng(0).normal(size=(20, 1))
+    ax = plot_embedding(Z, np.arange(20) % 2).axes[0]
+    assert ax.get_xlabel() == "component 1" and len(ax.collections) == 2
+    with pytest.raises(ValueError, match="missing label"):
+        plot_embedding(Z, np.where(np.arange(20) == 3, np.nan, 1.0))
+
+
 def test_plot_similarity_matrix_handles_zero_rows():
     Z = np.vstack([np.zeros(3), np.eye(3)])
     fig = plot_similarity_matrix(Z)
