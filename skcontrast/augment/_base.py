@@ -26,7 +26,12 @@ import torch
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from skcontrast.utils._random import check_generator, draw_seed
-from skcontrast.utils._sklearn import _fit_context, check_is_fitted, validate_data
+from skcontrast.utils._sklearn import (
+    _fit_context,
+    _get_output_config,
+    check_is_fitted,
+    validate_data,
+)
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -122,6 +127,23 @@ def _resolve_columns(columns, n_features: int, feature_names: np.ndarray | None)
     if np.unique(idx).size != idx.size:
         raise ValueError(f"columns={columns!r} selects some column more than once.")
     return idx
+
+
+def _like(X, out, estimator=None, method: str | None = None):
+    """``out`` (validated X or a view of it) in X's container: a pandas DataFrame
+    keeps its index and columns; anything else stays as validated (ndarray, CSR).
+
+    With ``set_output`` configured for ``method`` (pandas or polars), ``out`` is
+    returned as an array for scikit-learn's wrapper to convert.
+    """
+    if method is not None and _get_output_config(method, estimator)["dense"] != "default":
+        return out
+    if hasattr(X, "iloc") and hasattr(X, "columns") and not sp.issparse(out):
+        # transform/fit_transform name the columns as set_output would (the fitted
+        # feature names); augment keeps X's own
+        columns = X.columns if method is None else estimator.get_feature_names_out()
+        return type(X)(out, index=X.index, columns=columns)
+    return out
 
 
 class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -244,10 +266,7 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray or DataFrame of shape (n_samples, n_features_in_)
         """
-        out = self._view(X)
-        if hasattr(X, "iloc") and hasattr(X, "columns"):
-            return type(X)(out, index=X.index, columns=X.columns)
-        return out
+        return _like(X, self._view(X))
 
     def _view(self, X):
         """One random view of validated X: an ndarray, or CSR for sparse X."""
@@ -275,16 +294,21 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Return X unchanged (validated, as a copy): nothing is augmented at inference.
 
+        Like ``augment`` and ``fit_transform``, it returns the container it is
+        given (a DataFrame keeps its index and columns, CSR stays CSR), so the
+        next step of a Pipeline sees the same kind of input at fit and at
+        predict time.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like, DataFrame or CSR of shape (n_samples, n_features_in_)
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_in_)
+        ndarray, DataFrame or CSR of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        X = validate_data(
+        Xv = validate_data(
             self,
             X,
             reset=False,
@@ -293,30 +317,29 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             copy=True,
             ensure_all_finite=False,
         )
-        _check_finite(X, getattr(self, "feature_names_in_", None))
-        return X
+        _check_finite(Xv, getattr(self, "feature_names_in_", None))
+        return _like(X, Xv, self, "transform")
 
     def fit_transform(self, X, y=None):
         """Fit, then return one training view: ``fit(X).augment(X)``.
 
         Unlike most transformers this differs from ``fit(X).transform(X)``
         (which returns X): like dropout, augmentation happens at training time
-        only. Like ``transform``, it returns an ndarray (a DataFrame only under
-        ``set_output(transform="pandas")``), so the next step of a Pipeline sees
-        the same container at fit and at predict time; ``augment`` keeps the
-        container it is given.
+        only. Like ``transform``, it returns the container it is given, so
+        the next step of a Pipeline sees the same kind of input at fit and at
+        predict time (and a later augmenter can name DataFrame columns).
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like, DataFrame or CSR of shape (n_samples, n_features)
         y : None
             Ignored.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features)
+        ndarray, DataFrame or CSR of shape (n_samples, n_features)
         """
-        return self.fit(X, y)._view(X)
+        return _like(X, self.fit(X, y)._view(X), self, "transform")
 
     # ------------------------------------------------------------- helpers
     def _tensor(self, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

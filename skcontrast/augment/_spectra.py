@@ -61,10 +61,10 @@ class SpectrumAugmenter(BaseAugmenter):
         Standard deviation of the log stretch factor of the axis (0.015 stretches
         by about ±1.5 %%).
     band_dropout_prob : float in [0, 1], default=0.0
-        Probability that a row gets one band flattened.
+        Probability that a row gets one band replaced by a straight line.
     band_max_width : int >= 1, default=30
-        Widest flattened band, in points; must not exceed the spectrum length
-        when ``band_dropout_prob > 0``.
+        Widest such band, in points; must not exceed the spectrum length when
+        ``band_dropout_prob > 0``.
     normalize : {None, "minmax", "l2", "snv"}, default=None
         Per-row normalisation applied last.
     columns : None, array-like of int, bool or str, or slice, default=None

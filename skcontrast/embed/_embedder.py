@@ -133,12 +133,12 @@ class ContrastiveEmbedder(
     >>> import numpy as np
     >>> from skcontrast.embed import ContrastiveEmbedder
     >>> X = np.random.default_rng(0).normal(size=(64, 4))
-    >>> emb = ContrastiveEmbedder(n_components=3, hidden_dims=(16,), max_epochs=2,
-    ...                           device="cpu", random_state=0).fit(X)
+    >>> emb = ContrastiveEmbedder(n_components=3, hidden_dims=(16,), max_epochs=30,
+    ...                           lr=1e-2, device="cpu", random_state=0).fit(X)
     >>> emb.transform(X).shape
     (64, 3)
     >>> emb.n_iter_
-    2
+    30
     """
 
     _parameter_constraints: dict = {

@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "StrOptions",
     "_check_feature_names_in",
     "_fit_context",
+    "_get_output_config",
     "check_is_fitted",
     "validate_data",
     "validate_params",

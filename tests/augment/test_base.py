@@ -118,8 +118,11 @@ def test_pandas_in_pandas_out(augmenter):
     view = aug.augment(X)
     assert isinstance(view, pd.DataFrame)
     assert view.index.equals(X.index) and view.columns.equals(X.columns)
-    assert isinstance(aug.fit_transform(X), np.ndarray)  # as transform: same container
-    np.testing.assert_array_equal(aug.transform(X), X.to_numpy())
+    for out in (aug.fit_transform(X), aug.transform(X)):  # the same container as X
+        assert isinstance(out, pd.DataFrame)
+        assert out.index.equals(X.index) and out.columns.equals(X.columns)
+    pd.testing.assert_frame_equal(aug.transform(X), X)
+    assert isinstance(aug.transform(X.to_numpy()), np.ndarray)
     assert aug.get_feature_names_out().tolist() == list(X.columns)
 
 

@@ -131,21 +131,28 @@ def test_augmenters_hidden_in_other_meta_estimators_are_an_error(wrap):
 
 
 def test_fit_transform_and_transform_give_the_same_container():
-    """A DataFrame in: ndarray out of both (DataFrame of both under set_output)."""
+    """DataFrame in, DataFrame out of fit_transform, transform and augment alike, so
+    the next step sees one container at fit and at predict time (and can use names)."""
     from sklearn.compose import make_column_transformer
 
     rng = np.random.default_rng(0)
     df = pd.DataFrame(rng.normal(size=(40, 3)), columns=["T", "conc", "t"])
     jitter = ConditionJitter(std=0.1, random_state=0)
-    assert isinstance(jitter.fit_transform(df), np.ndarray)
-    assert isinstance(jitter.transform(df), np.ndarray)
-    assert isinstance(jitter.augment(df), pd.DataFrame)  # augment keeps the container
+    for out in (jitter.fit_transform(df), jitter.transform(df), jitter.augment(df)):
+        assert isinstance(out, pd.DataFrame) and list(out.columns) == ["T", "conc", "t"]
     y = (df["T"] > 0).astype(int)
     pipe = make_pipeline(
         ConditionJitter(std=0.1, random_state=0),
         make_column_transformer((StandardScaler(), ["T", "conc"])),
         LogisticRegression(),
-    ).set_output(transform="pandas")
-    assert pipe.fit(df, y).predict(df).shape == (40,)
+    )
+    assert pipe.fit(df, y).predict(df).shape == (40,)  # without set_output too
+    # a later augmenter names columns of the earlier one's output
+    view = make_pipeline(
+        ConditionJitter(std=0.1, columns=["T"], random_state=0),
+        ConditionJitter(std=0.1, columns=["conc", "t"], random_state=0),
+    ).fit(df)
+    assert view[-1].columns_.tolist() == [1, 2]
     out = ConditionJitter(std=0.1, random_state=0).set_output(transform="pandas").fit_transform(df)
     assert isinstance(out, pd.DataFrame) and list(out.columns) == ["T", "conc", "t"]
+    assert isinstance(jitter.transform(df.to_numpy()), np.ndarray)  # arrays stay arrays
