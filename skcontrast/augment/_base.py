@@ -181,15 +181,7 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted augmenter.
         """
-        X = validate_data(
-            self,
-            X,
-            reset=True,
-            accept_sparse="csr",
-            dtype=list(_FLOAT_DTYPES),
-            ensure_all_finite=False,
-        )
-        _check_finite(X, getattr(self, "feature_names_in_", None))
+        X = self._validated(X, reset=True)
         self.columns_ = _resolve_columns(
             self.columns, self.n_features_in_, getattr(self, "feature_names_in_", None)
         )
@@ -271,16 +263,7 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _view(self, X):
         """One random view of validated X: an ndarray, or CSR for sparse X."""
         check_is_fitted(self)
-        Xv = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse="csr",
-            dtype=list(_FLOAT_DTYPES),
-            order="C",
-            ensure_all_finite=False,
-        )
-        _check_finite(Xv, getattr(self, "feature_names_in_", None))
+        Xv = self._validated(X, reset=False, order="C")
         generator = torch.Generator().manual_seed(draw_seed(self._rng))
         if sp.issparse(Xv):  # a preview densifies (training views are made batch by batch)
             dense = torch.from_numpy(Xv.toarray())
@@ -308,16 +291,7 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ndarray, DataFrame or CSR of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        Xv = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse="csr",
-            dtype=list(_FLOAT_DTYPES),
-            copy=True,
-            ensure_all_finite=False,
-        )
-        _check_finite(Xv, getattr(self, "feature_names_in_", None))
+        Xv = self._validated(X, reset=False, copy=True)
         return _like(X, Xv, self, "transform")
 
     def fit_transform(self, X, y=None):
@@ -342,6 +316,20 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return _like(X, self.fit(X, y)._view(X), self, "transform")
 
     # ------------------------------------------------------------- helpers
+    def _validated(self, X, reset: bool, **kwargs):
+        """X as a float32/float64 ndarray or CSR matrix, NaN/inf named by column and row."""
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=list(_FLOAT_DTYPES),
+            ensure_all_finite=False,
+            **kwargs,
+        )
+        _check_finite(X, getattr(self, "feature_names_in_", None))
+        return X
+
     def _tensor(self, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Fitted array ``getattr(self, name)`` as a tensor, cached per device and dtype."""
         cache = self.__dict__.setdefault("_tensor_cache", {})
