@@ -159,15 +159,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : CosineRetriever
             The fitted retriever.
         """
-        X = validate_data(
-            self,
-            X,
-            reset=True,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False,
-        )
-        check_finite_rows(X, "X")
+        X = self._validated(X, reset=True)
         backend = self.backend
         if backend == "faiss":
             _import_faiss()
@@ -224,16 +216,21 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Validated queries (None for the fitted items) and the output dtype."""
         if X is None:
             return None, self._fit_dtype
+        X = self._validated(X, reset=False)
+        return X, X.dtype
+
+    def _validated(self, X, reset: bool):
+        """X as float32/float64 (ndarray or CSR); NaN/inf rows named."""
         X = validate_data(
             self,
             X,
-            reset=False,
+            reset=reset,
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
             ensure_all_finite=False,
         )
         check_finite_rows(X, "X")
-        return X, X.dtype
+        return X
 
     def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
         n = self.n_samples_fit_ if X is None else X.shape[0]
