@@ -299,8 +299,8 @@ class ContrastiveEmbedder(
         self._sync_training_params()
         net = self.net_
         n_epochs = len(net.history)
-        saved = {
-            name: copy.deepcopy(getattr(net, name).state_dict())
+        saved = {  # on the host: no second copy of the model in GPU memory
+            name: _on_cpu(getattr(net, name).state_dict())
             for name in _STATEFUL
             if getattr(net, name, None) is not None
         }
@@ -564,6 +564,21 @@ class ContrastiveEmbedder(
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.target_tags.required = False
         return tags
+
+
+def _on_cpu(state):
+    """A copy of a (nested) state dict with every tensor on the CPU.
+
+    ``Module.load_state_dict`` and ``Optimizer.load_state_dict`` copy the values
+    back to the parameters' device.
+    """
+    if isinstance(state, torch.Tensor):
+        return state.detach().to("cpu", copy=True)
+    if isinstance(state, dict):
+        return {key: _on_cpu(value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_on_cpu(value) for value in state)
+    return copy.deepcopy(state)
 
 
 def _resolve_device(device) -> str:
