@@ -97,6 +97,7 @@ def make_reaction_conditions(
         "units": [StrOptions({"normalized", "chemistry"})],
         "random_state": _RANDOM_STATE,
         "as_frame": ["boolean"],
+        "shuffle": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -106,6 +107,7 @@ def make_two_regimes(
     units: str = "normalized",
     random_state=None,
     as_frame: bool = False,
+    shuffle: bool = False,
 ):
     """The lecture's 2-D toy: two reaction regimes as two Gaussian clouds.
 
@@ -124,6 +126,10 @@ def make_two_regimes(
         Seeds the draws; an int gives the same data every time.
     as_frame : bool, default=False
         Return a DataFrame and a Series instead of arrays.
+    shuffle : bool, default=False
+        Shuffle the rows (drawn after everything else, so the same rows come out
+        in another order). Unshuffled, label 1 comes first: use a shuffled or
+        stratified split.
 
     Returns
     -------
@@ -164,6 +170,9 @@ def make_two_regimes(
         columns = ["T_C", "conc_M"]
     X = np.vstack([pos, neg])
     y = np.concatenate([np.ones(n_pos, dtype=np.int64), np.zeros(n_neg, dtype=np.int64)])
+    if shuffle:
+        order = rng.permutation(n_samples)
+        X, y = X[order], y[order]
     return _as_output(X, y, columns, "regime", as_frame)
 
 
@@ -179,6 +188,7 @@ def make_two_regimes(
         "random_state": _RANDOM_STATE,
         "as_frame": ["boolean"],
         "return_wavenumbers": ["boolean"],
+        "shuffle": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -194,6 +204,7 @@ def make_spectra(
     random_state=None,
     as_frame: bool = False,
     return_wavenumbers: bool = False,
+    shuffle: bool = False,
 ):
     """IR-like spectra: sums of three Gaussian peaks whose centres shift by class.
 
@@ -234,6 +245,10 @@ def make_spectra(
         and a Series ``label``.
     return_wavenumbers : bool, default=False
         Also return the wavenumber grid as a third value.
+    shuffle : bool, default=False
+        Shuffle the rows (drawn after everything else, so the same spectra come
+        out in another order). Unshuffled, the rows are grouped by class: use a
+        shuffled or stratified split.
 
     Returns
     -------
@@ -271,6 +286,9 @@ def make_spectra(
         X += rng.normal(0.0, baseline_std / 2, (n, 1))
     if noise_std:
         X += rng.normal(0.0, noise_std, X.shape)
+    if shuffle:
+        order = rng.permutation(n)
+        X, y = X[order], y[order]
     decimals = 1  # enough decimals that every column name is distinct
     while len({f"{w:.{decimals}f}" for w in wavenumbers}) < n_points:
         decimals += 1

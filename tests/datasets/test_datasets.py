@@ -149,3 +149,15 @@ def test_loader_on_the_shared_file(shared_data):
     assert len(frame) == 20_000
     assert frame["linker_smiles"].nunique() == 10
     np.testing.assert_array_equal(frame["success"], (frame["yield"] > 20).astype(int))
+
+
+@pytest.mark.parametrize(
+    ("make", "kw"),
+    [(make_spectra, {"n_per_class": 10}), (make_two_regimes, {"n_samples": 30})],
+)
+def test_shuffle_reorders_the_same_rows(make, kw):
+    X, y = make(**kw, random_state=0)
+    Xs, ys = make(**kw, random_state=0, shuffle=True)
+    assert not np.array_equal(ys, y) and np.array_equal(np.sort(ys), np.sort(y))
+    order = np.lexsort(X.T)
+    np.testing.assert_array_equal(Xs[np.lexsort(Xs.T)], X[order])
