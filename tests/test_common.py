@@ -6,15 +6,24 @@ import pytest
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
+    check_do_not_raise_errors_in_init_or_set_params,
+    check_estimator_repr,
+    check_estimator_tags_renamed,
     check_get_feature_names_out_error,
+    check_get_params_invariance,
     check_global_output_transform_pandas,
     check_global_set_output_transform_polars,
+    check_mixin_order,
+    check_no_attributes_set_in_init,
     check_param_validation,
+    check_parameters_default_constructible,
     check_set_output_transform,
     check_set_output_transform_pandas,
     check_set_output_transform_polars,
+    check_set_params,
     check_transformer_get_feature_names_out,
     check_transformer_get_feature_names_out_pandas,
+    check_valid_tag_types,
     parametrize_with_checks,
 )
 
@@ -69,6 +78,33 @@ def _skip_if_expected(estimator, check_name: str) -> None:
             f"{check_name}: sklearn's check feeds numeric 2-D data and returns at once for "
             f"string-input {type(estimator).__name__}; its behaviour is tested in tests/featurize"
         )
+
+
+# For an estimator whose input is not numeric 2-D (the SMILES featurizers),
+# parametrize_with_checks yields check_estimator_cloneable only and skips the rest;
+# these checks need no data, so they run here for such estimators.
+DATA_FREE_CHECKS = [
+    check_estimator_tags_renamed,
+    check_valid_tag_types,
+    check_estimator_repr,
+    check_no_attributes_set_in_init,
+    check_do_not_raise_errors_in_init_or_set_params,
+    check_mixin_order,
+    check_parameters_default_constructible,
+    check_get_params_invariance,
+    check_set_params,
+]
+NON_NUMERIC = [e for e in ESTIMATORS if not get_tags(e).input_tags.two_d_array]
+
+
+@pytest.mark.parametrize("check", DATA_FREE_CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize("estimator", NON_NUMERIC, ids=_id)
+def test_data_free_checks_for_non_numeric_input(estimator, check):
+    check(type(estimator).__name__, estimator)
+
+
+def test_non_numeric_estimators_are_the_featurizers():
+    assert sorted(map(_id, NON_NUMERIC)) == ["DescriptorFeaturizer", "MorganFeaturizer"]
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=_id)

@@ -15,19 +15,6 @@ from rdkit.Chem import Descriptors, rdMolDescriptors
 from rdkit.rdBase import BlockLogs
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import (
-    check_do_not_raise_errors_in_init_or_set_params,
-    check_estimator_cloneable,
-    check_estimator_repr,
-    check_estimator_tags_renamed,
-    check_get_params_invariance,
-    check_mixin_order,
-    check_no_attributes_set_in_init,
-    check_param_validation,
-    check_parameters_default_constructible,
-    check_set_params,
-    check_valid_tag_types,
-)
 
 from skcontrast.featurize import DescriptorFeaturizer, _descriptors, _smiles, _workers
 from tests.featurize._molecules import INVALID
@@ -156,27 +143,6 @@ def test_random_strings_nan_policy_never_raises(strings):
             mol = _workers.to_mol(s)
         valid = mol is not None and mol.GetNumAtoms() > 0
         assert np.isnan(row).all() != valid
-
-
-@pytest.mark.parametrize(
-    "check",
-    [
-        check_estimator_cloneable,
-        check_estimator_tags_renamed,
-        check_valid_tag_types,
-        check_estimator_repr,
-        check_no_attributes_set_in_init,
-        check_do_not_raise_errors_in_init_or_set_params,
-        check_mixin_order,
-        check_parameters_default_constructible,
-        check_get_params_invariance,
-        check_set_params,
-        check_param_validation,
-    ],
-    ids=lambda check: check.__name__,
-)
-def test_data_free_sklearn_checks(check):
-    check("DescriptorFeaturizer", DescriptorFeaturizer())
 
 
 def test_stateless_fit_and_feature_names(smiles):

@@ -22,19 +22,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import (
-    check_do_not_raise_errors_in_init_or_set_params,
-    check_estimator_cloneable,
-    check_estimator_repr,
-    check_estimator_tags_renamed,
-    check_get_params_invariance,
-    check_mixin_order,
-    check_no_attributes_set_in_init,
-    check_param_validation,
-    check_parameters_default_constructible,
-    check_set_params,
-    check_valid_tag_types,
-)
 
 from skcontrast.featurize import MorganFeaturizer, _smiles, _workers
 from skcontrast.utils._sklearn import InvalidParameterError
@@ -299,27 +286,6 @@ def test_input_is_not_modified(smiles):
 
 
 # ------------------------------------------------------- sklearn behaviour
-@pytest.mark.parametrize(
-    "check",
-    [
-        check_estimator_cloneable,
-        check_estimator_tags_renamed,
-        check_valid_tag_types,
-        check_estimator_repr,
-        check_no_attributes_set_in_init,
-        check_do_not_raise_errors_in_init_or_set_params,
-        check_mixin_order,
-        check_parameters_default_constructible,
-        check_get_params_invariance,
-        check_set_params,
-        check_param_validation,
-    ],
-    ids=lambda check: check.__name__,
-)
-def test_data_free_sklearn_checks(check):
-    check("MorganFeaturizer", MorganFeaturizer(n_bits=64))
-
-
 def test_tags_are_honest():
     tags = MorganFeaturizer().__sklearn_tags__()
     assert tags.input_tags.string and not tags.input_tags.two_d_array
