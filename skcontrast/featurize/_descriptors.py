@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from skcontrast.featurize._smiles import (
+    N_JOBS_CONSTRAINT,
     StatelessSmilesMixin,
     check_input_shape,
     dedupe,
@@ -18,7 +18,7 @@ from skcontrast.featurize._smiles import (
 )
 from skcontrast.featurize._workers import descriptor_chunk, descriptor_table
 from skcontrast.utils._docstrings import Substitution, _n_jobs_docstring
-from skcontrast.utils._sklearn import Interval, StrOptions
+from skcontrast.utils._sklearn import StrOptions
 from skcontrast.utils._warnings import warn_user
 
 
@@ -82,11 +82,7 @@ class DescriptorFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator
     _parameter_constraints: ClassVar[dict] = {
         "descriptors": [list, tuple],
         "on_invalid": [StrOptions({"raise", "zeros", "nan"})],
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
+        "n_jobs": N_JOBS_CONSTRAINT,
     }
 
     def __init__(

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from skcontrast.featurize._smiles import (
+    N_JOBS_CONSTRAINT,
     StatelessSmilesMixin,
     check_input_shape,
     dedupe,
@@ -106,11 +107,7 @@ class MorganFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator):
         "count": ["boolean"],
         "include_chirality": ["boolean"],
         "on_invalid": [StrOptions({"raise", "zeros"})],
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "sparse_output": ["boolean"],
     }
 

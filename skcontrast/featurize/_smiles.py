@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from rdkit import Chem, rdBase
 from rdkit.rdBase import BlockLogs
 
-from skcontrast.utils._sklearn import _fit_context, validate_data
+from skcontrast.utils._sklearn import Interval, _fit_context, validate_data
 from skcontrast.utils._warnings import warn_user
 
 #: Below this many distinct molecules, ``n_jobs > 1`` still runs in-process.
@@ -39,6 +40,13 @@ from skcontrast.utils._warnings import warn_user
 #: ~10 k molecules/s in-process. 4 000 distinct molecules keeps small and
 #: medium inputs free of any start-up cost, while larger ones repay it.
 MIN_PARALLEL = 4000
+
+#: The ``n_jobs`` constraint of the featurizers: joblib's values, without 0.
+N_JOBS_CONSTRAINT = [
+    Interval(Integral, None, -1, closed="right"),
+    Interval(Integral, 1, None, closed="left"),
+    None,
+]
 
 #: Rows named in an error or warning message.
 N_SHOWN = 5
