@@ -17,7 +17,6 @@ An augmenter behaves like dropout: active while training, inert at inference.
 from __future__ import annotations
 
 import numbers
-import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -32,6 +31,7 @@ from skcontrast.utils._sklearn import (
     check_is_fitted,
     validate_data,
 )
+from skcontrast.utils._torch import tensor_view
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -268,11 +268,7 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if sp.issparse(Xv):  # a preview densifies (training views are made batch by batch)
             dense = torch.from_numpy(Xv.toarray())
             return sp.csr_matrix(self.augment_tensor(dense, generator).numpy())
-        with warnings.catch_warnings():
-            # a read-only array (e.g. a memmap) is only read here, never written
-            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-            Xt = torch.from_numpy(Xv)
-        return self.augment_tensor(Xt, generator).numpy()
+        return self.augment_tensor(tensor_view(Xv), generator).numpy()
 
     def transform(self, X):
         """Return X unchanged (validated, as a copy): nothing is augmented at inference.

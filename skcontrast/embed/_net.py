@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -28,6 +27,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping
 
 from skcontrast.augment._views import _steps, apply_tensor_steps
+from skcontrast.utils._torch import tensor_view
 
 _SPARSE = "sparse"
 _DEVICE = "device"
@@ -57,7 +57,7 @@ class BatchData:
             self.X = sp.csr_matrix(X, dtype=np.float32)
             self.location = _SPARSE
         else:
-            Xt = _from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+            Xt = tensor_view(np.ascontiguousarray(X, dtype=np.float32))
             if _fits_on_device(Xt.element_size() * Xt.nelement(), device):
                 self.X = Xt.to(device)
                 self.location = _DEVICE
@@ -208,13 +208,6 @@ class EarlyStoppingWithHead(EarlyStopping):
         state = super().__getstate__()
         state["best_head_weights_"] = None
         return state
-
-
-def _from_numpy(array: np.ndarray) -> torch.Tensor:
-    """``torch.from_numpy`` for arrays that are only read (read-only memory maps too)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        return torch.from_numpy(array)
 
 
 class ContrastiveNet(NeuralNet):
@@ -387,7 +380,7 @@ class ContrastiveNet(NeuralNet):
                 stop = min(start + batch_size, n)
                 chunk = X[start:stop]
                 chunk = chunk.toarray() if sp.issparse(chunk) else chunk
-                xb = _from_numpy(np.ascontiguousarray(chunk, dtype=np.float32))
+                xb = tensor_view(np.ascontiguousarray(chunk, dtype=np.float32))
                 zb = self.module_(xb.to(device)).float().cpu().numpy()
                 if out is None:
                     out = np.empty((n, zb.shape[1]), dtype=np.float32)

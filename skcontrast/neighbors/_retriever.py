@@ -20,6 +20,7 @@ from skcontrast.utils._sklearn import (
     check_is_fitted,
     validate_data,
 )
+from skcontrast.utils._torch import tensor_view
 
 _FAISS_MISSING = (
     "backend='faiss' needs the optional 'faiss' extra, which is not installed: "
@@ -263,7 +264,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             key = ("torch", device)
             if key not in self._cache:
 
-                self._cache[key] = _search._tensor(self._items).to(device)
+                self._cache[key] = tensor_view(self._items).to(device)
             results = _search.search_torch(
                 self._items,
                 n_fit,

@@ -26,10 +26,11 @@ may pick any of the tied elements, as every top-k routine does).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 
 import numpy as np
+
+from skcontrast.utils._torch import tensor_view
 
 #: Items per group in the two-step top-k selection.
 GROUP = 64
@@ -132,19 +133,6 @@ def _topk_torch(sims, k: int, grouped: bool):
     return top_vals, torch.gather(cand, 1, pos)
 
 
-def _tensor(array: np.ndarray):
-    """``torch.from_numpy`` that accepts read-only arrays (a memory-mapped model).
-
-    The search only reads items and queries, so sharing a read-only buffer is safe;
-    torch would otherwise warn that writing through the tensor is undefined.
-    """
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        return torch.from_numpy(array)
-
-
 def search_torch(
     items: np.ndarray,
     n_items: int,
@@ -165,13 +153,13 @@ def search_torch(
     grouped = _use_groups(n_items, k)
     width = items.shape[0] if grouped else n_items
     if items_tensor is None:
-        items_tensor = _tensor(items).to(device)
+        items_tensor = tensor_view(items).to(device)
     items_t = items_tensor[:width].T
     buf = None
     for start, queries in chunks:
         with torch.inference_mode():
             b = queries.shape[0]
-            q = _tensor(queries).to(device)
+            q = tensor_view(queries).to(device)
             if buf is None or buf.shape[0] < b:
                 buf = torch.empty((b, width), dtype=torch.float32, device=device)
             sims = buf[:b]
