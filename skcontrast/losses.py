@@ -3,9 +3,16 @@
 Plain torch functions (no scikit-learn), plus thin :class:`torch.nn.Module`
 wrappers that a skorch net takes as its ``criterion``.
 
-Each loss L2-normalises its inputs and computes the similarities and the
-softmax in float32 with autocast switched off, so it is stable at
-``temperature=0.01`` and when the encoder runs in float16/bfloat16 autocast.
+Each loss casts float16/bfloat16 inputs to float32 (float64 stays float64)
+before anything else, then L2-normalises them and computes the similarities
+and the softmax with autocast switched off; the loss is float32 (or float64).
+For float16, bfloat16 and float32 inputs at temperatures from 1e-3 to 1e3 the
+loss and its gradients are finite (tested with ordinary rows, an all-zero row,
+and an encoder run under float16/bfloat16 autocast). An all-zero row
+normalises to the zero vector (cosine similarity 0 with every row) and passes
+back a zero gradient. A row with a small non-zero norm has a truly large
+gradient, about 1 / (temperature * norm), which overflows float16 above 65504;
+a :class:`torch.amp.GradScaler` skips such a step.
 
 Examples
 --------
@@ -34,6 +41,7 @@ from torch import nn
 __all__ = ["InfoNCELoss", "NTXentLoss", "SupConLoss", "info_nce", "nt_xent", "supcon"]
 
 _REDUCTIONS = ("mean", "sum", "none")
+_NORM_EPS = 1e-12  # F.normalize's default, so non-zero rows are unchanged
 
 
 def _check_temperature(temperature: float) -> float:
@@ -80,11 +88,17 @@ def _check_pair(z1: torch.Tensor, z2: torch.Tensor) -> None:
 
 
 def _normalize(z: torch.Tensor) -> torch.Tensor:
-    # float32 (or float64 when given) so that logits / temperature cannot overflow
-    # in half precision; a zero row stays a zero row (F.normalize's eps).
+    # The cast comes first, so the norm and its backward run in float32 (float64
+    # when given): logits / temperature cannot overflow half precision.
     if z.dtype in (torch.float16, torch.bfloat16):
         z = z.float()
-    return F.normalize(z, p=2.0, dim=1)
+    # Non-zero rows: exactly F.normalize (z / max(||z||, eps)). An all-zero row
+    # stays zero, but F.normalize's backward would scale its gradient by 1 / eps
+    # (1e12: inf once cast back to float16); `where` makes it 0 instead, since a
+    # zero row has no direction to differentiate.
+    norm = torch.linalg.vector_norm(z, ord=2, dim=1, keepdim=True)
+    nonzero = (z != 0).any(dim=1, keepdim=True)
+    return torch.where(nonzero, z / norm.clamp_min(_NORM_EPS), 0.0)
 
 
 def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
@@ -183,24 +197,40 @@ def supcon(
     """Supervised contrastive loss (Khosla et al., 2020, the "L_out" form).
 
     Every row is an anchor; its positives are all other rows with the same
-    label, its denominator all other rows. Anchors without any positive are
-    left out of the mean.
+    label, its denominator all other rows. Anchors without any positive (their
+    label occurs once in the batch) are left out of the mean and the sum.
 
     Parameters
     ----------
     z : torch.Tensor of shape (N, D)
         Embeddings, typically both views stacked: ``torch.cat([z1, z2])``.
     labels : torch.Tensor of shape (N,)
-        Integer class labels (stack them the same way as ``z``).
+        Integer (or bool) class labels, stacked the same way as ``z``; an array
+        or list is converted with :func:`torch.as_tensor`. Floating-point labels
+        are a ``ValueError``: they are usually a regression target passed by
+        mistake.
     temperature : float, default=0.2
         Softmax temperature (> 0).
     reduction : {"mean", "sum", "none"}, default="mean"
-        "none" returns one term per anchor (NaN-free: 0 for anchors without a
-        positive).
+        "mean" averages the terms of the anchors that have a positive, "sum"
+        adds them up, "none" returns one term per anchor (0 for an anchor
+        without a positive).
 
     Returns
     -------
     torch.Tensor
+        A scalar, or shape (N,) with ``reduction="none"``. A batch in which no
+        anchor has a positive (every label occurs once) gives 0, not NaN and not
+        an error, so that one unlucky random batch does not stop training; that
+        0 is still connected to the graph of ``z``, so ``backward()`` runs and
+        passes back zero gradients.
+
+    Raises
+    ------
+    ValueError
+        If ``z`` is not 2-D, ``labels`` is not 1-D with one entry per row of
+        ``z``, ``labels`` is floating-point or complex, ``z`` has fewer than 2
+        rows, or ``temperature`` or ``reduction`` is invalid.
 
     Examples
     --------
@@ -215,6 +245,12 @@ def supcon(
     if z.ndim != 2:
         raise ValueError(f"z must be a 2-D (batch, dim) tensor, got shape {tuple(z.shape)}.")
     labels = torch.as_tensor(labels, device=z.device)
+    if labels.is_floating_point() or labels.is_complex():
+        raise ValueError(
+            f"labels must be integer (or bool) class labels, got dtype {labels.dtype}; "
+            "floating-point labels are usually a regression target passed by mistake. "
+            "Encode the classes as integers, e.g. with sklearn's LabelEncoder."
+        )
     if labels.ndim != 1 or labels.shape[0] != z.shape[0]:
         raise ValueError(
             f"labels must be 1-D with one entry per row of z: got shape "
@@ -236,12 +272,15 @@ def supcon(
         n_pos = positives.sum(dim=1)
         pos_log_prob = log_prob.masked_fill(~positives, 0.0).sum(dim=1)
         has_pos = n_pos > 0
-        loss = -pos_log_prob / n_pos.clamp(min=1)
+        # an anchor without a positive gives +0 with a zero gradient
+        loss = (-pos_log_prob / n_pos.clamp(min=1)).masked_fill(~has_pos, 0.0)
     if reduction == "none":
         return loss
     if reduction == "sum":
-        return loss[has_pos].sum()
-    return loss[has_pos].mean() if bool(has_pos.any()) else loss.sum() * 0.0
+        return loss.sum()
+    # the mean over the anchors with a positive; 0, still in the graph, when there
+    # are none. No boolean indexing or .any(): neither syncs a GPU.
+    return loss.sum() / has_pos.sum().clamp(min=1)
 
 
 class _TemperatureLoss(nn.Module):

@@ -142,9 +142,7 @@ def test_gradcheck_float64():
     labels = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1])
     assert torch.autograd.gradcheck(lambda a, b: nt_xent(a, b, 0.5), (z1, z2))
     assert torch.autograd.gradcheck(lambda a, b: info_nce(a, b, 0.5), (z1, z2))
-    assert torch.autograd.gradcheck(
-        lambda a, b: supcon(torch.cat([a, b]), labels, 0.5), (z1, z2)
-    )
+    assert torch.autograd.gradcheck(lambda a, b: supcon(torch.cat([a, b]), labels, 0.5), (z1, z2))
 
 
 @pytest.mark.parametrize("fn", [nt_xent, info_nce])
@@ -209,3 +207,95 @@ def test_module_wrappers_route_temperature():
     labels = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1])
     z = torch.cat([z1, z2])
     assert SupConLoss(0.7)(z, labels).item() == pytest.approx(supcon(z, labels, 0.7).item())
+
+
+def _pair_loss(fn, z1, z2, t):
+    """``fn(z1, z2, t)``; for supcon, the stacked views with 4 classes of 4 rows."""
+    if fn is supcon:
+        return supcon(torch.cat([z1, z2]), torch.tensor([0, 1, 2, 3] * 4), t)
+    return fn(z1, z2, t)
+
+
+@pytest.mark.parametrize("t", [1e-3, 1e-2, 1.0, 1e3])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])
+@pytest.mark.parametrize("fn", [nt_xent, info_nce, supcon])
+def test_zero_row_gives_finite_gradients_in_every_dtype(fn, dtype, t):
+    g = torch.Generator().manual_seed(8)
+    z1, z2 = torch.randn(8, 4, generator=g), torch.randn(8, 4, generator=g)
+    z1[0] = 0.0
+    z2[3] = 0.0
+    # leaves of the low-precision dtype itself: the gradient flows back through the cast
+    z1 = z1.to(dtype).requires_grad_(True)
+    z2 = z2.to(dtype).requires_grad_(True)
+    loss = _pair_loss(fn, z1, z2, t)
+    loss.backward()
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    assert z1.grad.dtype == dtype
+    assert torch.isfinite(z1.grad).all() and torch.isfinite(z2.grad).all()
+    # F.normalize's backward scales a zero row's gradient by 1 / eps = 1e12 (inf
+    # once cast back to float16); a zero row has no direction, so it gets none
+    assert (z1.grad[0] == 0).all() and (z2.grad[3] == 0).all()
+    # the loss and the other rows' gradients match float64 on the same (rounded)
+    # values, to the precision of the input dtype
+    a = z1.detach().double().requires_grad_(True)
+    b = z2.detach().double().requires_grad_(True)
+    loss64 = _pair_loss(fn, a, b, t)
+    loss64.backward()
+    assert loss.item() == pytest.approx(loss64.item(), rel=1e-5)
+    rtol = {torch.float16: 2e-3, torch.bfloat16: 1e-2, torch.float32: 1e-5}[dtype]
+    for got, ref in ((z1.grad, a.grad), (z2.grad, b.grad)):
+        assert ref.abs().max() > 0
+        torch.testing.assert_close(got.double(), ref, rtol=rtol, atol=rtol * ref.abs().max().item())
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("fn", [nt_xent, info_nce, supcon])
+def test_zero_row_under_cpu_autocast_gives_finite_weight_gradients(fn, dtype):
+    """The module docstring's autocast claim, with an encoder output that is exactly 0."""
+    torch.manual_seed(9)
+    lin = torch.nn.Linear(4, 6, bias=False)
+    g = torch.Generator().manual_seed(9)
+    x1, x2 = torch.randn(8, 4, generator=g), torch.randn(8, 4, generator=g)
+    x1[0] = 0.0  # so the encoder's output row 0 is exactly zero
+    with torch.autocast("cpu", dtype=dtype):
+        z1, z2 = lin(x1), lin(x2)
+        assert z1.dtype == dtype and (z1[0] == 0).all()
+        loss = _pair_loss(fn, z1, z2, 0.01)
+    loss.backward()
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    # under the old normalisation float16 gave inf * 0 = NaN here
+    assert torch.isfinite(lin.weight.grad).all() and lin.weight.grad.abs().max() > 0
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_supcon_batch_without_positives_gives_a_connected_zero(reduction):
+    g = torch.Generator().manual_seed(10)
+    z = torch.randn(5, 3, generator=g, requires_grad=True)
+    loss = supcon(z, torch.arange(5), 0.1, reduction=reduction)
+    assert loss.grad_fn is not None
+    assert loss.shape == ((5,) if reduction == "none" else ())
+    assert (loss == 0).all() and not torch.signbit(loss).any()
+    loss.sum().backward()
+    assert z.grad is not None and (z.grad == 0).all()
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [torch.tensor([0.0, 1.0, 0.0, 1.0]), np.array([0.0, 1.0, 0.0, 1.0]), [0.5, 1.5, 0.5, 1.5]],
+)
+def test_supcon_rejects_floating_labels(labels):
+    with pytest.raises(ValueError, match=r"labels must be integer.*float(32|64)"):
+        supcon(torch.randn(4, 3), labels)
+
+
+def test_supcon_accepts_integer_and_bool_labels():
+    g = torch.Generator().manual_seed(11)
+    z = torch.randn(6, 3, generator=g)
+    expected = supcon(z, torch.tensor([0, 1, 0, 1, 1, 0]), 0.5)
+    for labels in (
+        torch.tensor([False, True, False, True, True, False]),
+        torch.tensor([3, 7, 3, 7, 7, 3], dtype=torch.int8),
+        np.array([0, 1, 0, 1, 1, 0]),
+        [0, 1, 0, 1, 1, 0],
+    ):
+        torch.testing.assert_close(supcon(z, labels, 0.5), expected)
