@@ -25,51 +25,18 @@ import torch
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 from skcontrast.utils._random import check_generator, draw_seed
-from skcontrast.utils._sklearn import (
-    _fit_context,
-    _get_output_config,
-    check_is_fitted,
-    validate_data,
-)
+from skcontrast.utils._sklearn import _fit_context, _get_output_config, check_is_fitted
 from skcontrast.utils._torch import tensor_view
-
-_FLOAT_DTYPES = (np.float64, np.float32)
-
-
-def _bad_rows_message(rows: np.ndarray, values: np.ndarray) -> str:
-    """``"rows [3, 7] (values [nan, inf]); 2 bad row(s)"`` for the first five."""
-    shown = ", ".join(f"{int(r)} ({v!r})" for r, v in zip(rows[:5], values[:5], strict=True))
-    return f"row(s) {shown}; {len(rows)} bad row(s) in all"
+from skcontrast.utils._validation import check_finite, validate_float
 
 
-def _check_finite(X, feature_names: np.ndarray | None) -> None:
-    """Raise a ValueError naming the first column holding NaN or inf, and its rows."""
-    if sp.issparse(X):  # only the stored values can be bad
-        if np.isfinite(X.data).all():
-            return
-        coo = X.tocoo()
-        bad = ~np.isfinite(coo.data)
-        col = int(coo.col[bad].min())
-        in_col = bad & (coo.col == col)
-        order = np.argsort(coo.row[in_col], kind="stable")
-        _raise_not_finite(col, coo.row[in_col][order], coo.data[in_col][order], feature_names)
-    if X.size and np.isfinite(X.sum()):  # fast path without a full-size mask (as sklearn)
-        return
-    finite = np.isfinite(X)
-    if finite.all():
-        return
-    col = int(np.flatnonzero(~finite.all(axis=0))[0])
-    rows = np.flatnonzero(~finite[:, col])
-    _raise_not_finite(col, rows, X[rows, col], feature_names)
+def _check_finite(X, feature_names=None) -> None:
+    """Transitional alias of :func:`skcontrast.utils._validation.check_finite`.
 
-
-def _raise_not_finite(col: int, rows, values, feature_names) -> None:
-    name = f" ({feature_names[col]!r})" if feature_names is not None else ""
-    kind = "NaN" if np.isnan(values).any() else "infinity"
-    raise ValueError(
-        f"Input X contains {kind} (NaN or inf are not allowed) in column {col}{name}: "
-        f"{_bad_rows_message(rows, values.tolist())}."
-    )
+    Kept only while ``skcontrast.embed._embedder`` still imports it from here;
+    new code calls ``check_finite`` (or ``validate_float``) directly.
+    """
+    check_finite(X, feature_names=feature_names)
 
 
 def _resolve_columns(columns, n_features: int, feature_names: np.ndarray | None) -> np.ndarray:
@@ -257,6 +224,15 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray or DataFrame of shape (n_samples, n_features_in_)
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinity in X (naming the column, its name when fitted on
+            a DataFrame, the rows and the values), and when the view itself
+            would hold NaN or infinity: noise or scaling took values near the
+            dtype's largest finite value (about 3.4e38 for float32) beyond it.
+            ``fit_transform`` and ``make_views`` raise the same way.
         """
         return _like(X, self._view(X))
 
@@ -266,9 +242,42 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Xv = self._validated(X, reset=False, order="C")
         generator = torch.Generator().manual_seed(draw_seed(self._rng))
         if sp.issparse(Xv):  # a preview densifies (training views are made batch by batch)
-            dense = torch.from_numpy(Xv.toarray())
-            return sp.csr_matrix(self.augment_tensor(dense, generator).numpy())
-        return self.augment_tensor(tensor_view(Xv), generator).numpy()
+            dense = Xv.toarray()
+            view = self.augment_tensor(torch.from_numpy(dense), generator).numpy()
+            self._check_view(dense, view)
+            return sp.csr_matrix(view)
+        view = self.augment_tensor(tensor_view(Xv), generator).numpy()
+        self._check_view(Xv, view)
+        return view
+
+    def _check_view(self, X: np.ndarray, view: np.ndarray) -> None:
+        """Raise if the view of finite X holds NaN or infinity (an overflow).
+
+        Noise, scaling or a baseline applied to values near the dtype's largest
+        finite value (about 3.4e38 for float32) overflow; such a view is refused
+        rather than returned. One pass (a sum) when the view is finite.
+        ``augment_tensor`` does not check (that would synchronise the device);
+        ContrastiveEmbedder stops on the resulting non-finite loss instead.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            if view.size == 0 or np.isfinite(view.sum()):
+                return
+        bad = ~np.isfinite(view)
+        if not bad.any():
+            return
+        col = int(np.flatnonzero(bad.any(axis=0))[0])
+        rows = np.flatnonzero(bad[:, col])
+        names = getattr(self, "feature_names_in_", None)
+        label = f"column {col}" + (f" ({str(names[col])!r})" if names is not None else "")
+        kind = "NaN" if np.isnan(view[rows, col]).any() else "infinity"
+        limit = float(np.finfo(view.dtype).max)
+        raise ValueError(
+            f"{type(self).__name__} made a view holding {kind} from finite X, in {label} "
+            f"at row(s) {rows[:5].tolist()} (input value(s) {X[rows[:5], col].tolist()}); "
+            f"{int(bad.sum())} non-finite value(s) in the view in all: the augmentation "
+            f"took these values beyond {view.dtype}'s largest finite value ({limit:.7g}). "
+            "Rescale X (e.g. standardise these columns) or lower the augmentation strengths."
+        )
 
     def transform(self, X):
         """Return X unchanged (validated, as a copy): nothing is augmented at inference.
@@ -313,18 +322,9 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------- helpers
     def _validated(self, X, reset: bool, **kwargs):
-        """X as a float32/float64 ndarray or CSR matrix, NaN/inf named by column and row."""
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse="csr",
-            dtype=list(_FLOAT_DTYPES),
-            ensure_all_finite=False,
-            **kwargs,
-        )
-        _check_finite(X, getattr(self, "feature_names_in_", None))
-        return X
+        """X as a float32/float64 ndarray or CSR matrix; NaN/inf raise naming the
+        column (and its name), the rows and the values (``validate_float``)."""
+        return validate_float(self, X, reset=reset, **kwargs)
 
     def _tensor(self, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Fitted array ``getattr(self, name)`` as a tensor, cached per device and dtype."""

@@ -10,6 +10,7 @@ from sklearn.utils import check_array
 from skcontrast.utils._docstrings import Substitution, _random_state_docstring
 from skcontrast.utils._random import check_generator
 from skcontrast.utils._sklearn import Interval, validate_params
+from skcontrast.utils._validation import check_finite, validate_float
 
 
 @validate_params(
@@ -62,9 +63,26 @@ def mixup(X, y=None, alpha=0.4, n_samples=100, random_state=None):
     >>> bool(np.allclose(X_new[:, 1], 2 * X_new[:, 0]))  # on the segment
     True
     """
-    Xa = check_array(X, dtype=[np.float64, np.float32], ensure_min_samples=1, input_name="X")
-    rng = check_generator(random_state)
+    # float32 is kept (mixup does not cast); NaN/inf are named by column, row and value
+    Xa = validate_float(None, X, reset=True, accept_sparse=False, input_name="X")
     m = Xa.shape[0]
+    if y is not None:
+        try:
+            ya = check_array(
+                y,
+                ensure_2d=False,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite=False,
+                input_name="y",
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"y must be numeric (mixup blends targets: one-hot encode class labels): {exc}"
+            ) from None
+        if ya.shape[0] != m:
+            raise ValueError(f"y has {ya.shape[0]} rows but X has {m}.")
+        check_finite(ya, input_name="y")  # a vector by row, an (n, k) y by column
+    rng = check_generator(random_state)
     pairs = rng.integers(0, m, size=(2, n_samples))
     lam = rng.beta(alpha, alpha, size=n_samples)
     lam_x = lam.astype(Xa.dtype)[:, None]
@@ -73,16 +91,6 @@ def mixup(X, y=None, alpha=0.4, n_samples=100, random_state=None):
         X_new = type(X)(X_new, columns=X.columns)
     if y is None:
         return X_new
-    try:
-        ya = check_array(y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y")
-    except (TypeError, ValueError) as exc:
-        if "NaN" in str(exc) or "infinity" in str(exc):
-            raise
-        raise ValueError(
-            f"y must be numeric (mixup blends targets: one-hot encode class labels): {exc}"
-        ) from None
-    if ya.shape[0] != m:
-        raise ValueError(f"y has {ya.shape[0]} rows but X has {m}.")
     lam_y = lam.astype(ya.dtype).reshape((-1,) + (1,) * (ya.ndim - 1))
     y_new = lam_y * ya[pairs[0]] + (1 - lam_y) * ya[pairs[1]]
     return X_new, y_new

@@ -293,6 +293,12 @@ class SpectrumAugmenter(BaseAugmenter):
 
     def _normalize_(self, out: torch.Tensor) -> None:
         tiny = torch.finfo(out.dtype).tiny
+        # The three normalisations are scale-invariant: dividing each row by its
+        # largest magnitude first keeps the span (minmax), the sum of squares (l2)
+        # and the variance (snv) far from overflow: without it a finite float32
+        # row spanning more than ~3.4e38 became NaN under "minmax", and one with
+        # values above ~1e19 became all zeros under "l2".
+        out.div_(out.abs().amax(dim=1, keepdim=True).clamp_(min=tiny))
         if self.normalize == "minmax":
             low, high = torch.aminmax(out, dim=1, keepdim=True)
             span = high - low

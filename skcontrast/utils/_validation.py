@@ -37,6 +37,8 @@ _SHOWN = 5
 
 
 def _column_label(col: int, feature_names) -> str:
+    if feature_names is False:  # 1-D input: no column to name
+        return ""
     if feature_names is not None and col < len(feature_names):
         return f"column {col} ({str(feature_names[col])!r})"
     return f"column {col}"
@@ -64,6 +66,10 @@ def _describe(rows, cols, vals, feature_names) -> tuple[str, str]:
     """The first bad column's label and the ``at row(s) ...`` clause, with totals."""
     col = int(cols[0])
     in_col = cols == col
+    if feature_names is False:  # 1-D input
+        shown_rows = [int(r) for r in rows[:_SHOWN]]
+        shown_vals = [float(v) for v in vals[:_SHOWN]]
+        return "", f"at row(s) {shown_rows} (value(s) {shown_vals}); {rows.size} in all"
     col_rows, col_vals = rows[in_col], vals[in_col]
     shown_rows = [int(r) for r in col_rows[:_SHOWN]]
     shown_vals = [float(v) for v in col_vals[:_SHOWN]]
@@ -83,8 +89,9 @@ def check_finite(X, *, feature_names: Sequence[str] | None = None, input_name: s
 
     Parameters
     ----------
-    X : ndarray or CSR matrix of shape (n_samples, n_features), float
-        Only the stored values of a sparse matrix are checked.
+    X : ndarray of shape (n_samples,) or (n_samples, n_features), or CSR matrix, float
+        Only the stored values of a sparse matrix are checked; 1-D input (a
+        target ``y``) is reported by row only.
     feature_names : sequence of str, default=None
         Column names, quoted after the column index when given.
     input_name : str, default="X"
@@ -102,15 +109,18 @@ def check_finite(X, *, feature_names: Sequence[str] | None = None, input_name: s
     with np.errstate(over="ignore", invalid="ignore"):
         if values.size == 0 or np.isfinite(values.sum()):
             return
+    if X.ndim == 1:
+        X, feature_names = X.reshape(-1, 1), False
     rows, cols, vals = _entries(X, lambda v: ~np.isfinite(v))
     if rows.size == 0:
         return
     column, clause = _describe(rows, cols, vals, feature_names)
     first_col = vals[cols == cols[0]]
     kind = "NaN" if np.isnan(first_col).any() else "infinity"
+    where = f"in {column} " if column else ""
     raise ValueError(
-        f"Input {input_name} contains {kind} (NaN or inf are not allowed) in {column} "
-        f"{clause}. Impute or remove these values before calling."
+        f"Input {input_name} contains {kind} (NaN or inf are not allowed) {where}{clause}. "
+        "Impute or remove these values before calling."
     )
 
 
@@ -203,6 +213,10 @@ def validate_float(
         and everything scikit-learn's validation raises.
     """
     if estimator is None:
+        columns = getattr(X, "columns", None)
+        feature_names = None
+        if columns is not None and all(isinstance(c, str) for c in columns):
+            feature_names = np.asarray(columns, dtype=object)
         X = check_array(
             X,
             accept_sparse=accept_sparse,
@@ -211,7 +225,6 @@ def validate_float(
             input_name=input_name,
             **kwargs,
         )
-        feature_names = None
     else:
         X = validate_data(
             estimator,

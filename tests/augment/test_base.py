@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -101,12 +102,109 @@ def test_nan_and_inf_are_rejected_naming_column_and_row(augmenter):
     augmenter = clone(augmenter)
     X = np.ones((6, 8))
     X[4, 3] = np.nan
-    with pytest.raises(ValueError, match=r"NaN.*column 3.*4"):
+    with pytest.raises(
+        ValueError, match=r"NaN .* in column 3 at row\(s\) \[4\] \(value\(s\) \[nan\]\)"
+    ):
         augmenter.fit(X)
     good = augmenter.fit(np.ones((6, 8)))
     X[4, 3] = np.inf
-    with pytest.raises(ValueError, match=r"infinity.*column 3"):
+    with pytest.raises(
+        ValueError, match=r"infinity .* in column 3 at row\(s\) \[4\] \(value\(s\) \[inf\]\)"
+    ):
         good.augment(X)
+
+
+def _frame_with_bad_values(bad):
+    """A DataFrame whose column 2 ('temp') holds ``bad`` at rows 1 and 4, column 4 at row 0."""
+    X = pd.DataFrame(np.ones((6, 5)), columns=["conc", "time", "temp", "ph", "current"])
+    X.iloc[[1, 4], 2] = bad
+    X.iloc[0, 4] = bad
+    return X
+
+
+def _message(kind, value):
+    return (
+        rf"^Input X contains {kind} \(NaN or inf are not allowed\) in column 2 \('temp'\) "
+        rf"at row\(s\) \[1, 4\] \(value\(s\) \[{value}, {value}\]\); 2 such value\(s\) in "
+        rf"that column, 3 in all \(also column 4 \('current'\)\)\. Impute or remove"
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "kind", "value"), [(np.nan, "NaN", "nan"), (-np.inf, "infinity", "-inf")]
+)
+@pytest.mark.parametrize("method", ["fit", "fit_transform", "transform", "augment"])
+def test_bad_values_are_named_by_column_name_rows_and_values(method, bad, kind, value):
+    """One message (utils._validation's) at every entry point, with the column's name."""
+    X = _frame_with_bad_values(bad)
+    aug = ConditionJitter(std=0.1, random_state=0)
+    if method in ("transform", "augment"):
+        aug.fit(_frame_with_bad_values(1.0))
+    with pytest.raises(ValueError, match=_message(kind, value)):
+        getattr(aug, method)(X)
+
+
+@pytest.mark.parametrize("method", ["fit", "fit_transform", "transform", "augment"])
+def test_bad_values_in_csr_are_named_by_column_rows_and_values(method):
+    X = sp.csr_matrix(np.array([[0.0, 1.0, np.nan], [0.0, np.inf, 2.0], [0.0, 3.0, np.nan]]))
+    aug = BitDropout(p=0.5, random_state=0)
+    if method in ("transform", "augment"):
+        aug.fit(sp.csr_matrix(np.ones((3, 3))))
+    with pytest.raises(
+        ValueError,
+        match=r"^Input X contains infinity \(NaN or inf are not allowed\) in column 1 at "
+        r"row\(s\) \[1\] \(value\(s\) \[inf\]\); 1 such value\(s\) in that column, 3 in "
+        r"all \(also column 2\)",
+    ):
+        getattr(aug, method)(X)
+
+
+def test_finite_float32_near_its_largest_value_is_accepted_without_warnings():
+    """The old check summed X unguarded: an overflowing sum warned on finite input."""
+    X = np.full((4, 3), 3e38, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        aug = ConditionJitter(std=0.0, mask_prob=0.5, random_state=0).fit(X)
+        assert np.isfinite(aug.augment(X)).all()
+        np.testing.assert_array_equal(aug.transform(X), X)
+
+
+@pytest.mark.parametrize(
+    "augmenter",
+    [
+        ConditionJitter(std=0.0, relative_std=0.5, random_state=0),
+        SpectrumAugmenter(noise_std=0.0, scale_std=0.5, random_state=0),
+    ],
+    ids=["ConditionJitter", "SpectrumAugmenter"],
+)
+@pytest.mark.parametrize("container", ["dataframe", "csr"])
+def test_a_view_that_overflows_is_refused_not_returned(augmenter, container):
+    """Noise on values near float32's largest finite value overflows: a clear error."""
+    X = np.ones((40, 3), dtype=np.float32)
+    X[:, 1] = 3.3e38
+    if container == "dataframe":
+        X, label = pd.DataFrame(X, columns=["a", "big", "c"]), r"column 1 \('big'\)"
+    else:
+        X, label = sp.csr_matrix(X), "column 1"
+    aug = clone(augmenter).fit(X)  # finite X is accepted
+    pattern = (
+        rf"{type(augmenter).__name__} made a view holding infinity from finite X, in {label} "
+        r"at row\(s\) \[\d+.*\(input value\(s\) \[3\.\d+e\+38.*beyond float32's largest "
+        r"finite value \(3\.402823e\+38\)\. Rescale X"
+    )
+    with pytest.raises(ValueError, match=pattern):
+        aug.augment(X)
+    with pytest.raises(ValueError, match=pattern):
+        clone(augmenter).fit_transform(X)
+
+
+def test_check_finite_stays_importable_from_base():
+    """embed/_embedder.py imports it from here until it moves to utils._validation."""
+    from skcontrast.augment._base import _check_finite
+
+    _check_finite(np.ones((2, 2)), None)
+    with pytest.raises(ValueError, match=r"NaN .* in column 1 \('b'\) at row\(s\) \[0\]"):
+        _check_finite(np.array([[1.0, np.nan]]), np.array(["a", "b"]))
 
 
 @pytest.mark.parametrize("augmenter", AUGMENTERS, ids=IDS)
@@ -141,7 +239,9 @@ def test_csr_in_csr_out_same_views_as_dense(augmenter):
     assert sp.issparse(csr.transform(sp.csr_matrix(X)))
     np.testing.assert_array_equal(csr.transform(sp.csr_matrix(X)).toarray(), X)
     X[7, 5] = np.nan
-    with pytest.raises(ValueError, match=r"NaN.*column 5.*row\(s\) 7"):
+    with pytest.raises(
+        ValueError, match=r"NaN .* in column 5 at row\(s\) \[7\] \(value\(s\) \[nan\]\)"
+    ):
         clone(augmenter).fit(sp.csr_matrix(X))
 
 

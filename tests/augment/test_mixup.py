@@ -76,14 +76,49 @@ def test_bad_parameters(kwargs, match):
 def test_bad_inputs():
     with pytest.raises(ValueError, match="y has 2 rows but X has 3"):
         mixup(np.ones((3, 2)), np.ones(2))
-    with pytest.raises(ValueError, match="NaN"):
-        mixup(np.array([[np.nan, 1.0]]))
-    with pytest.raises(ValueError, match=r"Input X contains NaN"):
-        mixup(np.array([[np.nan, 1.0]]))
-    with pytest.raises(ValueError, match=r"Input y contains NaN"):
-        mixup(np.ones((2, 2)), [0.0, np.nan])
     with pytest.raises(ValueError, match=r"y must be numeric.*one-hot"):
         mixup(np.ones((2, 2)), ["a", "b"])
+
+
+@pytest.mark.parametrize("container", [np.asarray, pd.DataFrame])
+def test_bad_values_in_x_are_named_by_column_rows_and_values(container):
+    X = np.ones((5, 3), dtype=np.float32)
+    X[[1, 3], 2] = [np.nan, np.inf]
+    X[0, 0] = -np.inf
+    with pytest.raises(
+        ValueError,
+        match=r"^Input X contains infinity \(NaN or inf are not allowed\) in column 0 at "
+        r"row\(s\) \[0\] \(value\(s\) \[-inf\]\); 1 such value\(s\) in that column, 3 in "
+        r"all \(also column 2\)\.",
+    ):
+        mixup(container(X))
+    X[0, 0] = 1.0
+    with pytest.raises(
+        ValueError,
+        match=r"^Input X contains NaN .* in column 2 at row\(s\) \[1, 3\] "
+        r"\(value\(s\) \[nan, inf\]\); 2 such value\(s\) in that column\.",
+    ):
+        mixup(container(X))
+
+
+def test_bad_values_in_y_are_named_as_y():
+    X = np.ones((4, 2))
+    with pytest.raises(
+        ValueError,
+        match=r"^Input y contains NaN \(NaN or inf are not allowed\) at "
+        r"row\(s\) \[1, 2\] \(value\(s\) \[nan, nan\]\)",
+    ):
+        mixup(X, [0.0, np.nan, np.nan, 1.0])
+    y = np.zeros((4, 3))
+    y[3, 1] = np.inf
+    with pytest.raises(
+        ValueError,
+        match=r"^Input y contains infinity .* in column 1 at row\(s\) \[3\] "
+        r"\(value\(s\) \[inf\]\)",
+    ):
+        mixup(X, y)
+    with pytest.raises(ValueError, match="y has 3 rows but X has 4"):  # shape first
+        mixup(X, [np.nan, 0.0, 1.0])
 
 
 def test_positional_arguments_follow_the_design_signature():

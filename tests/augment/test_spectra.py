@@ -158,7 +158,7 @@ def test_band_dropout_flattens_one_window(width, d, seed):
         lo, hi = changed[0] - 1, changed[-1] + 1  # the neighbours just outside it
         assert changed[-1] - changed[0] + 1 == changed.size  # one contiguous window
         if lo < 0:  # at the left edge: held at the right neighbour
-            np.testing.assert_allclose(out[: hi], row[hi], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(out[:hi], row[hi], rtol=1e-12, atol=1e-12)
         elif hi >= d:  # at the right edge: held at the left neighbour
             np.testing.assert_allclose(out[lo + 1 :], row[lo], rtol=1e-12, atol=1e-12)
         else:
@@ -195,6 +195,26 @@ def test_normalisations(how, global_random_seed):
     constant = _only(normalize=how).fit(X[:1]).augment(X[:1])
     expected = {"minmax": 0.0, "l2": 1 / np.sqrt(80), "snv": 0.0}[how]
     np.testing.assert_allclose(constant, expected, atol=1e-12)  # a constant row's image
+
+
+@pytest.mark.parametrize("how", ["minmax", "l2", "snv"])
+@pytest.mark.parametrize("magnitude", [1e-40, 1e20, 3e38])
+def test_normalisations_do_not_overflow_on_finite_float32(how, magnitude):
+    """Finite rows of any magnitude normalise to finite, correct rows (minmax made
+    NaN of a row spanning more than float32's range, l2 zeroed rows above ~1e19)."""
+    X = _spectra(np.random.default_rng(0), 5, 40) - 0.5
+    X = (X / np.abs(X).max(axis=1, keepdims=True) * magnitude).astype(np.float32)
+    assert np.isfinite(X).all()
+    view = _only(normalize=how).fit(X).augment(X).astype(np.float64)
+    assert np.isfinite(view).all()
+    if how == "minmax":
+        np.testing.assert_allclose(view.min(axis=1), 0.0, atol=1e-6)
+        np.testing.assert_allclose(view.max(axis=1), 1.0, atol=1e-6)
+    elif how == "l2":
+        np.testing.assert_allclose(np.linalg.norm(view, axis=1), 1.0, atol=1e-5)
+    else:
+        np.testing.assert_allclose(view.mean(axis=1), 0.0, atol=1e-5)
+        np.testing.assert_allclose(view.std(axis=1), 1.0, atol=1e-5)
 
 
 def test_lecture18_view_recipe_runs_on_float32():

@@ -119,3 +119,19 @@ def test_float32_cast_either_succeeds_finite_or_raises(values):
     else:
         assert np.isfinite(out).all()
         assert out.dtype == np.float32
+
+
+def test_one_dimensional_input_is_named_by_row():
+    y = np.array([0.0, np.nan, 1.0])
+    with pytest.raises(
+        ValueError,
+        match=r"^Input y contains NaN \(NaN or inf are not allowed\) "
+        r"at row\(s\) \[1\] \(value\(s\) \[nan\]\); 1 in all",
+    ):
+        check_finite(y, input_name="y")
+
+
+def test_a_function_names_dataframe_columns():
+    Z = pd.DataFrame({"z0": [0.0, 1.0], "z1": [np.inf, 2.0]})
+    with pytest.raises(ValueError, match=r"Input Z contains infinity .* column 1 \('z1'\)"):
+        validate_float(None, Z, reset=False, input_name="Z")
