@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import torch
+from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, clone
 from sklearn.utils import get_tags
+from sklearn.utils.multiclass import type_of_target
 from skorch.callbacks import ProgressBar
 
 from skcontrast.augment import ConditionJitter
-from skcontrast.augment._base import _check_finite
 from skcontrast.augment._views import _flatten
+from skcontrast.embed._diagnostics import chance_advice, input_kind
 from skcontrast.embed._modules import MLPEncoder, ProjectionHead
 from skcontrast.embed._net import ContrastiveNet, EarlyStoppingWithHead
 from skcontrast.losses import InfoNCELoss, NTXentLoss, SupConLoss
@@ -34,8 +36,8 @@ from skcontrast.utils._sklearn import (
     StrOptions,
     _fit_context,
     check_is_fitted,
-    validate_data,
 )
+from skcontrast.utils._validation import validate_float
 from skcontrast.utils._versioning import VersionedPickleMixin
 from skcontrast.utils._warnings import warn_user
 
@@ -217,16 +219,29 @@ class ContrastiveEmbedder(
             transformer in the augmenter that does not accept sparse input is
             fitted on a dense copy). At least 2 rows.
         y : array-like of shape (n_samples,), default=None
-            Class labels, required for ``loss="supcon"``, ignored otherwise.
+            Class labels, required for ``loss="supcon"``, ignored otherwise. For
+            SupCon, y must be a classification target (``type_of_target`` says
+            "binary" or "multiclass": bin a continuous y first) with at least
+            two classes.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinity in X, and for finite values beyond float32's
+            range (magnitude above about 3.4e38, which float32 would turn into
+            infinity): the message names the column (and its name when X has
+            column names), the first rows and their values. Also at
+            ``partial_fit``, ``transform`` and ``score``.
         """
         try:
             X = self._validate_X(X, reset=True)
-            y_codes = self._encode_y(X, y, reset=True)
+            y_codes = self._encode_y(X, y, training=True)
             self._check_params_against_data(X)
+            self._input_kind = input_kind(X)  # for the advice of the chance-level warning
             self._seed = draw_seed(check_generator(self.random_state))
             self.device_ = _resolve_device(self.device)
             self._train_new_net(X, y_codes)
@@ -277,24 +292,36 @@ class ContrastiveEmbedder(
         ``max_epochs``, ``batch_size``, ``lr``, ``weight_decay``, ``temperature``
         and ``validation_fraction`` follow ``set_params`` made since the last
         call (the optimizer keeps its state); the encoder, head, loss, augmenter,
-        ``early_stopping`` and ``callbacks`` stay as they were at ``fit``. If
-        training fails (a NaN loss), the model is restored to its state before
-        the call.
+        ``early_stopping`` and ``callbacks`` stay as they were at ``fit``. The
+        parameters are validated as at ``fit`` before anything reaches the
+        model. If training fails (a NaN loss), the model is restored to its
+        state before the call.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,), default=None
-            Used only by ``loss="supcon"``.
+            Used only by ``loss="supcon"``: class labels with at least two classes.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            When a parameter set since the last call is invalid (``lr=-1.0``,
+            ``max_epochs=0``...); the model is left as it was.
         """
         if not hasattr(self, "net_"):
             return self.fit(X, y)
+        # _fit_context validates the parameters only when fitting from scratch:
+        # check them here too, before anything (set_params' lr=-1.0, max_epochs=0)
+        # reaches the fitted net
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
         X = self._validate_X(X, reset=False)
-        y_codes = self._encode_y(X, y, reset=False)
+        y_codes = self._encode_y(X, y, training=True)
         self._check_params_against_data(X)
         self._sync_training_params()
         net = self.net_
@@ -318,6 +345,7 @@ class ContrastiveEmbedder(
                     generators[key].set_state(streams[key])
                 else:
                     del generators[key]
+            net._set_training(False)  # at rest, as after a successful call
             raise
         self._after_training()
         return self
@@ -352,33 +380,23 @@ class ContrastiveEmbedder(
         net.criterion_.temperature = float(self.temperature)
 
     def _validate_X(self, X, reset: bool, ensure_min_samples: int = 2):
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse="csr",
-            dtype=[np.float32, np.float64],
-            ensure_min_samples=ensure_min_samples,
-            ensure_all_finite=False,
-        )
-        # NaN/inf named by row and column (sklearn's message names neither)
-        if sp.issparse(X):
-            if not np.isfinite(X.data).all():
-                coo = X.tocoo()
-                bad = ~np.isfinite(coo.data)
-                rows, cols = coo.row[bad], coo.col[bad]
-                raise ValueError(
-                    f"Input X contains NaN or infinity at (row, column) "
-                    f"{list(zip(rows[:5].tolist(), cols[:5].tolist(), strict=True))}; "
-                    f"{int(bad.sum())} bad value(s) in all."
-                )
-        else:
-            _check_finite(X, getattr(self, "feature_names_in_", None))
-        if X.dtype != np.float32:
-            X = X.astype(np.float32)
-        return X
+        """X as float32 (ndarray or CSR), through the one float-input check.
 
-    def _encode_y(self, X, y, reset: bool):
+        NaN and infinity, and finite values beyond float32's range (which the
+        cast would turn into infinity), are a ``ValueError`` naming the column
+        (and its name), the first rows and their values.
+        """
+        return validate_float(
+            self, X, reset=reset, float32=True, ensure_min_samples=ensure_min_samples
+        )
+
+    def _encode_y(self, X, y, *, training: bool):
+        """Integer class codes of y for ``loss="supcon"`` (None for the other losses).
+
+        y must be a classification target ("binary" or "multiclass" for
+        ``type_of_target``). Training (fit, partial_fit) needs at least two
+        classes; ``score`` accepts a single one (a cross-validation fold).
+        """
         if self.loss != "supcon":
             return None
         if y is None:
@@ -391,7 +409,24 @@ class ContrastiveEmbedder(
             )
         # SupCon compares labels within a batch only, so codes are made afresh on
         # each call: score and partial_fit accept classes that fit never saw
-        return label_codes(y)
+        codes = label_codes(y)  # missing and mixed-type labels first, named by row
+        kind = _target_type(y)
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(
+                f'loss="supcon" needs class labels in y, but y is {kind!r} '
+                f"(sklearn.utils.multiclass.type_of_target(y) == {kind!r}); as classes, "
+                f"its {np.unique(codes).size} distinct values would make nearly every "
+                "row a class of its own. Bin y into classes first (e.g. np.digitize or "
+                'KBinsDiscretizer), or use loss="nt_xent", which ignores y.'
+            )
+        if training and not codes.any():  # codes start at 0: all zero is one class
+            raise ValueError(
+                f"y has a single class ({_plain(y[0])!r}) in its {y.shape[0]} rows: "
+                'loss="supcon" needs at least two classes to train (with one, every '
+                "row is a positive of every other and the embedding collapses). Give "
+                'labels of several classes, or use loss="nt_xent", which ignores y.'
+            )
+        return codes
 
     def _check_params_against_data(self, X) -> None:
         if any(not isinstance(h, numbers.Integral) or h < 1 for h in self.hidden_dims):
@@ -490,6 +525,9 @@ class ContrastiveEmbedder(
             yield
 
     def _after_training(self) -> None:
+        # at rest in eval mode, as transform and score leave it: they change
+        # nothing, so a pickle taken before or after them is the same bytes
+        self.net_._set_training(False)
         self.history_ = self.net_.history
         self.n_iter_ = len(self.net_.history)
         if self.loss == "supcon":
@@ -499,12 +537,11 @@ class ContrastiveEmbedder(
         n_logits = 2 * n_train - 1 if self.loss == "nt_xent" else n_train
         chance = math.log(n_logits)
         if chance > 0 and last > 0.97 * chance:
+            advice = chance_advice(getattr(self, "_input_kind", "other"))
             warn_user(
                 f"the final training loss {last:.4f} is within 3% of its chance value "
-                f"log({n_logits}) = {chance:.4f}: the encoder has not learned to tell "
-                "rows apart, and the embedding is likely useless. Make rows differ "
-                "visibly in the input (preprocess near-identical spectra: SNV, "
-                "derivative, standardisation), train longer, or weaken the augmenter."
+                f"log({n_logits}) = {chance:.4f}: the encoder has not learned to tell rows "
+                f"apart, and the embedding is likely useless. {advice}"
             )
 
     # ------------------------------------------------------------------ inference
@@ -520,7 +557,7 @@ class ContrastiveEmbedder(
         Z : ndarray of shape (n_samples, n_components), float32
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float32, np.float64])
+        X = self._validate_X(X, reset=False, ensure_min_samples=1)
         return self.net_.embed(X, batch_size=max(int(self.batch_size), 1024))
 
     def score(self, X, y=None) -> float:
@@ -538,7 +575,12 @@ class ContrastiveEmbedder(
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             At least 2 rows.
         y : array-like, default=None
-            Labels, used only by ``loss="supcon"``.
+            Labels, used only by ``loss="supcon"``. A single class is accepted
+            here (a cross-validation fold may hold one): every other view is
+            then a positive, so the score measures how close the views of one
+            class are and nothing about separating classes. To compare models
+            on separation, score on folds that hold several classes
+            (``GridSearchCV(cv=StratifiedKFold(...))``).
 
         Returns
         -------
@@ -546,7 +588,7 @@ class ContrastiveEmbedder(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        y_codes = self._encode_y(X, y, reset=False)
+        y_codes = self._encode_y(X, y, training=False)
         return -self.net_.evaluate_loss(X, y_codes, seed=_SCORE_SEED, batch_size=self.batch_size)
 
     def __setstate__(self, state):
@@ -564,6 +606,20 @@ class ContrastiveEmbedder(
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.target_tags.required = False
         return tags
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value it holds (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _target_type(y: np.ndarray) -> str:
+    """``type_of_target(y)``, also for an object array of numbers (which it calls "unknown")."""
+    kind = type_of_target(y, input_name="y")
+    if kind == "unknown" and y.dtype == object:
+        with contextlib.suppress(TypeError, ValueError):
+            kind = type_of_target(y.astype(np.float64), input_name="y")
+    return kind
 
 
 def _on_cpu(state):

@@ -28,10 +28,45 @@ from skorch.callbacks import Callback, EarlyStopping
 
 from skcontrast.augment._views import _steps, apply_tensor_steps
 from skcontrast.utils._torch import tensor_view
+from skcontrast.utils._validation import validate_float
 
 _SPARSE = "sparse"
 _DEVICE = "device"
 _PINNED = "pinned"
+
+
+def _float32(X):
+    """X (ndarray or CSR) as float32.
+
+    ``ContrastiveEmbedder`` passes float32 already; anything else goes through
+    the one float-input check, so that no cast here turns a value beyond
+    float32's range into infinity.
+    """
+    if getattr(X, "dtype", None) == np.float32 and (sp.issparse(X) or isinstance(X, np.ndarray)):
+        return X
+    return validate_float(None, X, reset=False, float32=True)
+
+
+def _generator_key(name: str, device) -> str:
+    """The key of a random stream: ``"views/cpu"``, ``"shuffle/cuda:0"``..."""
+    return f"{name}/{device}"
+
+
+def _plain_generator_states(states: dict) -> dict:
+    """Generator states as ``{"name/device": uint8 ndarray}``.
+
+    Pickles of older versions keyed them by ``(name, device)`` tuples and held
+    fresh torch tensors, whose pickle embeds a memory address (so it differed
+    between two ``pickle.dumps`` of the same net).
+    """
+    plain = {}
+    for key, state in states.items():
+        if isinstance(key, tuple):
+            key = _generator_key(*key)
+        if isinstance(state, torch.Tensor):
+            state = state.detach().cpu().numpy()
+        plain[str(key)] = np.array(state, dtype=np.uint8, copy=True)
+    return plain
 
 
 def _fits_on_device(nbytes: int, device: torch.device) -> bool:
@@ -52,12 +87,13 @@ class BatchData:
 
     def __init__(self, X, y, device: torch.device) -> None:
         self.device = device
+        X = _float32(X)
         self.n = X.shape[0]
         if sp.issparse(X):
-            self.X = sp.csr_matrix(X, dtype=np.float32)
+            self.X = sp.csr_matrix(X)
             self.location = _SPARSE
         else:
-            Xt = tensor_view(np.ascontiguousarray(X, dtype=np.float32))
+            Xt = tensor_view(np.ascontiguousarray(X))
             if _fits_on_device(Xt.element_size() * Xt.nelement(), device):
                 self.X = Xt.to(device)
                 self.location = _DEVICE
@@ -261,13 +297,13 @@ class ContrastiveNet(NeuralNet):
         return self
 
     def _generator(self, name: str, device: torch.device, offset: int) -> torch.Generator:
-        key = (name, str(device))
+        key = _generator_key(name, device)
         gens = self.__dict__.setdefault("_generators", {})
         if key not in gens:
             gen = torch.Generator(device=device).manual_seed(self.view_seed + offset)
             saved = self.__dict__.get("_generator_states", {}).pop(key, None)
             if saved is not None:  # a pickled net continues its streams where they were
-                gen.set_state(saved)
+                gen.set_state(torch.from_numpy(np.array(saved, dtype=np.uint8, copy=True)))
             gens[key] = gen
         return gens[key]
 
@@ -282,15 +318,20 @@ class ContrastiveNet(NeuralNet):
         if state.get("head") is not None:
             state["head"] = None
             state["_head_was_set"] = True
+        # plain data (str keys, uint8 arrays), so that two pickles of one net are
+        # byte-identical: get_state() makes a new tensor on each call, and a
+        # pickled tensor embeds the memory address of its storage
         gens = self.__dict__.get("_generators", {})
-        state["_generator_states"] = {
+        states = {
             **self.__dict__.get("_generator_states", {}),
             **{key: gen.get_state() for key, gen in gens.items()},
         }
+        state["_generator_states"] = _plain_generator_states(dict(sorted(states.items())))
         return state
 
     def __setstate__(self, state):
         head_was_set = state.pop("_head_was_set", False)
+        state["_generator_states"] = _plain_generator_states(state.get("_generator_states", {}))
         super().__setstate__(state)
         self.__dict__["module"] = self.__dict__.get("module_")
         if head_was_set:
@@ -356,8 +397,8 @@ class ContrastiveNet(NeuralNet):
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
         # the validation loss uses the same views every epoch, so epochs compare
-        for (name, _), gen in self.__dict__.get("_generators", {}).items():
-            if name == "valid":
+        for key, gen in self.__dict__.get("_generators", {}).items():
+            if key.split("/", 1)[0] == "valid":
                 gen.manual_seed(self.view_seed + 2)
 
     def validation_step(self, batch, **fit_params):
@@ -372,6 +413,7 @@ class ContrastiveNet(NeuralNet):
         """Encoder outputs for X (NumPy or CSR), batch by batch, as float32."""
         self.check_is_fitted()
         self._set_training(False)
+        X = _float32(X)
         device = self.torch_device
         n = X.shape[0]
         out: np.ndarray | None = None
@@ -380,7 +422,7 @@ class ContrastiveNet(NeuralNet):
                 stop = min(start + batch_size, n)
                 chunk = X[start:stop]
                 chunk = chunk.toarray() if sp.issparse(chunk) else chunk
-                xb = tensor_view(np.ascontiguousarray(chunk, dtype=np.float32))
+                xb = tensor_view(np.ascontiguousarray(chunk))
                 zb = self.module_(xb.to(device)).float().cpu().numpy()
                 if out is None:
                     out = np.empty((n, zb.shape[1]), dtype=np.float32)
