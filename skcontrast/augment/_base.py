@@ -27,16 +27,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from skcontrast.utils._random import check_generator, draw_seed
 from skcontrast.utils._sklearn import _fit_context, _get_output_config, check_is_fitted
 from skcontrast.utils._torch import tensor_view
-from skcontrast.utils._validation import check_finite, validate_float
-
-
-def _check_finite(X, feature_names=None) -> None:
-    """Transitional alias of :func:`skcontrast.utils._validation.check_finite`.
-
-    Kept only while ``skcontrast.embed._embedder`` still imports it from here;
-    new code calls ``check_finite`` (or ``validate_float``) directly.
-    """
-    check_finite(X, feature_names=feature_names)
+from skcontrast.utils._validation import validate_float
 
 
 def _resolve_columns(columns, n_features: int, feature_names: np.ndarray | None) -> np.ndarray:

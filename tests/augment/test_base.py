@@ -198,15 +198,6 @@ def test_a_view_that_overflows_is_refused_not_returned(augmenter, container):
         clone(augmenter).fit_transform(X)
 
 
-def test_check_finite_stays_importable_from_base():
-    """embed/_embedder.py imports it from here until it moves to utils._validation."""
-    from skcontrast.augment._base import _check_finite
-
-    _check_finite(np.ones((2, 2)), None)
-    with pytest.raises(ValueError, match=r"NaN .* in column 1 \('b'\) at row\(s\) \[0\]"):
-        _check_finite(np.array([[1.0, np.nan]]), np.array(["a", "b"]))
-
-
 @pytest.mark.parametrize("augmenter", AUGMENTERS, ids=IDS)
 def test_pandas_in_pandas_out(augmenter):
     augmenter = clone(augmenter)
