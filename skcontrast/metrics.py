@@ -22,12 +22,13 @@ import numbers
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.utils import check_consistent_length, column_or_1d
 
 from skcontrast.neighbors import CosineRetriever
-from skcontrast.neighbors._validation import check_finite_rows, normalize_rows
+from skcontrast.neighbors._validation import normalize_rows
 from skcontrast.utils._labels import label_codes
 from skcontrast.utils._sklearn import Interval, validate_params
+from skcontrast.utils._validation import validate_float
 
 __all__ = ["alignment", "neighbor_label_agreement", "uniformity"]
 
@@ -36,15 +37,15 @@ _UNIFORMITY_BLOCK = 1024
 
 
 def _embedding(Z, name: str, min_samples: int = 1) -> np.ndarray:
-    Z = check_array(
+    """Z as a dense float32/float64 array; NaN and inf named by column and rows."""
+    return validate_float(
+        None,
         Z,
-        dtype=[np.float64, np.float32],
-        ensure_all_finite=False,
-        ensure_min_samples=min_samples,
+        reset=False,
         input_name=name,
+        accept_sparse=False,
+        ensure_min_samples=min_samples,
     )
-    check_finite_rows(Z, name)
-    return Z
 
 
 @validate_params(

@@ -60,8 +60,29 @@ def test_agreement_validation(rng):
     with pytest.raises(ValueError, match="mixes label types"):
         neighbor_label_agreement(Z, np.array([0, "a", 1, 0, "a", 1], dtype=object), k=2)
     Z[2, 1] = np.nan
-    with pytest.raises(ValueError, match=r"Z contains NaN or inf.*row 2"):
+    with pytest.raises(ValueError, match=r"Input Z contains NaN.* column 1 at row\(s\) \[2\]"):
         neighbor_label_agreement(Z, [0, 1] * 3, k=2)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda Z, good: neighbor_label_agreement(Z, [0, 1] * 3, k=2), "Z"),
+        (lambda Z, good: alignment(Z, good), "z1"),
+        (lambda Z, good: alignment(good, Z), "z2"),
+        (lambda Z, good: uniformity(Z), "z"),
+    ],
+)
+def test_non_finite_input_names_the_argument_column_and_rows(rng, call, name, bad):
+    good = rng.standard_normal((6, 3))
+    Z = good.copy()
+    Z[[1, 4], 2] = bad
+    kind = "NaN" if np.isnan(bad) else "infinity"
+    with pytest.raises(
+        ValueError, match=rf"^Input {name} contains {kind} .* column 2 at row\(s\) \[1, 4\]"
+    ):
+        call(Z, good)
 
 
 _Z2 = [[1.0, 0.0], [0.0, 1.0]]

@@ -12,15 +12,10 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from skcontrast.neighbors import _search
-from skcontrast.neighbors._validation import check_finite_rows, normalize_rows
-from skcontrast.utils._sklearn import (
-    Interval,
-    StrOptions,
-    _fit_context,
-    check_is_fitted,
-    validate_data,
-)
+from skcontrast.neighbors._validation import normalize_rows
+from skcontrast.utils._sklearn import Interval, StrOptions, _fit_context, check_is_fitted
 from skcontrast.utils._torch import tensor_view
+from skcontrast.utils._validation import validate_float
 
 _FAISS_MISSING = (
     "backend='faiss' needs the optional 'faiss' extra, which is not installed: "
@@ -58,9 +53,13 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """Exact cosine nearest neighbours, computed in query chunks of bounded memory.
 
     Mirrors :class:`sklearn.neighbors.NearestNeighbors` with
-    ``metric="cosine", algorithm="brute"``: the same neighbours (up to float32
-    rounding and the order of ties), with one float32 matrix product per chunk of
-    ``batch_size`` queries instead of a float64 distance matrix.
+    ``metric="cosine", algorithm="brute"``: the same neighbours (up to the
+    float32 rounding of the stored rows and the order of ties), with one float32
+    matrix product per chunk of ``batch_size`` queries, which selects
+    ``n_neighbors + 8`` candidates per query, instead of a float64 distance
+    matrix. The candidates' similarities are then recomputed in float64 (see
+    :meth:`kneighbors`), so that a distance does not depend on the chunk, the
+    backend or the CPU's BLAS kernel, and an exact duplicate is at distance 0.
 
     ``fit`` stores the L2-normalised rows as float32 (zero rows stay zero, so a
     zero vector has similarity 0, distance 1, to everything, never NaN). Sparse
@@ -80,10 +79,12 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``batch_size * n_samples_fit_ * 4`` bytes (the float32 similarity block);
         up to three times that when ``n_neighbors > n_samples_fit_ / 512``, where
         the NumPy backend selects with a plain ``argpartition`` (int64 indices)
-        instead of the two-step group selection. With ``backend="faiss"``, faiss
-        tiles the similarity computation itself (bounded memory), and queries are
-        passed in blocks of at least 16 384: faiss's throughput drops about
-        threefold when it is called with blocks of 1 024 queries.
+        instead of the two-step group selection. The float64 re-scoring adds
+        about ``max(4 MiB, 28 * n_features_in_ * (n_neighbors + 8))`` bytes.
+        With ``backend="faiss"``, faiss tiles the similarity computation itself
+        (bounded memory), and queries are passed in blocks of at least 16 384:
+        faiss's throughput drops about threefold when it is called with blocks
+        of 1 024 queries.
 
     backend : {"auto", "numpy", "torch", "faiss"}, default="auto"
         - "numpy": NumPy matrix product (BLAS sgemm) and a two-step exact top-k;
@@ -160,7 +161,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : CosineRetriever
             The fitted retriever.
         """
-        X = self._validated(X, reset=True)
+        X = validate_float(self, X, reset=True)
         backend = self.backend
         if backend == "faiss":
             _import_faiss()
@@ -217,21 +218,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Validated queries (None for the fitted items) and the output dtype."""
         if X is None:
             return None, self._fit_dtype
-        X = self._validated(X, reset=False)
+        X = validate_float(self, X, reset=False)
         return X, X.dtype
-
-    def _validated(self, X, reset: bool):
-        """X as float32/float64 (ndarray or CSR); NaN/inf rows named."""
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False,
-        )
-        check_finite_rows(X, "X")
-        return X
 
     def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
         n = self.n_samples_fit_ if X is None else X.shape[0]
@@ -247,9 +235,14 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 yield start, normalize_rows(X, start, stop)
 
     def _search(self, X, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k similarities (float32, descending) and indices for validated X."""
+        """Top-k similarities (float64, descending) and indices for validated X.
+
+        The backend selects ``k + MARGIN`` candidates by float32 similarity;
+        :func:`_search.rescore` scores them in float64 and keeps the best k.
+        """
         n_fit = self.n_samples_fit_
         exclude_self = X is None
+        n_cand = min(k + _search.MARGIN, n_fit - int(exclude_self))
         chunks = self._chunks(X)
         if self.backend_ == "faiss":
             index = self._cache.get("faiss")
@@ -258,18 +251,17 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 index = faiss.IndexFlatIP(self._items.shape[1])
                 index.add(self._items[:n_fit])
                 self._cache["faiss"] = index
-            results = _search.search_faiss(index, n_fit, chunks, k, exclude_self)
+            results = _search.search_faiss(index, n_fit, chunks, n_cand, exclude_self)
         elif self.backend_ == "torch":
             device = _torch_device()
             key = ("torch", device)
             if key not in self._cache:
-
                 self._cache[key] = tensor_view(self._items).to(device)
             results = _search.search_torch(
                 self._items,
                 n_fit,
                 chunks,
-                k,
+                n_cand,
                 self.batch_size,
                 exclude_self,
                 device,
@@ -277,13 +269,13 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             )
         else:
             results = _search.search_numpy(
-                self._items, n_fit, chunks, k, self.batch_size, exclude_self
+                self._items, n_fit, chunks, n_cand, self.batch_size, exclude_self
             )
-        parts = list(results)
+        parts = [_search.rescore(queries, self._items, cand, k) for queries, cand in results]
         if not parts:  # pragma: no cover - validate_data rejects empty X
-            return np.empty((0, k), np.float32), np.empty((0, k), np.int64)
+            return np.empty((0, k)), np.empty((0, k), np.int64)
         sims = np.vstack([p[0] for p in parts])
-        idx = np.vstack([p[1] for p in parts]).astype(np.int64, copy=False)
+        idx = np.vstack([p[1] for p in parts])
         return sims, idx
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
@@ -302,10 +294,29 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         neigh_dist : ndarray of shape (n_queries, n_neighbors)
-            Cosine distances ``1 - similarity`` (clipped to [0, 2]), ascending;
-            float32 for float32 input, else float64. Only when ``return_distance``.
+            Cosine distances ``1 - similarity`` (clipped to [0, 2]), ascending,
+            ties ordered by the smaller index; float32 for float32 input, else
+            float64. Only when ``return_distance``.
         neigh_ind : ndarray of shape (n_queries, n_neighbors)
             Indices of the neighbours among the fitted items.
+
+        Notes
+        -----
+        Each query's ``n_neighbors + 8`` most similar items by the backend's
+        float32 product are the candidates. Their similarities are recomputed
+        in float64 from the stored float32 rows (exact products, summed in
+        feature order, divided by the two rows' norms computed the same way),
+        and the best ``n_neighbors`` are kept. Hence:
+
+        - a returned distance is a function of the query and the item only: it
+          does not depend on ``batch_size``, the other queries, the backend or
+          the CPU's BLAS kernel;
+        - an exact duplicate of the query is at distance exactly 0;
+        - the neighbours are the exact top ``n_neighbors`` by these distances
+          (ties: smaller index first) unless more than 8 further items lie
+          within the float32 rounding of the ``n_neighbors``-th distance
+          (at most about ``n_features_in_ * 1.2e-7``), in which case a tied or
+          nearly tied neighbour may be replaced by another one as close.
         """
         check_is_fitted(self)
         X, dtype = self._queries(X)
@@ -314,7 +325,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         sims, idx = self._search(X, k)
         if not return_distance:
             return idx
-        dist = np.clip(1.0 - sims.astype(dtype), 0.0, 2.0)
+        dist = np.clip(1.0 - sims, 0.0, 2.0).astype(dtype, copy=False)
         return dist, idx
 
     def retrieve(self, X=None, n_neighbors=None):
@@ -330,7 +341,9 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Returns
         -------
         similarities : ndarray of shape (n_queries, n_neighbors)
-            Cosine similarities in [-1, 1], descending (0 for a zero vector).
+            Cosine similarities in [-1, 1], descending (0 for a zero vector, 1
+            for an exact duplicate), computed as in :meth:`kneighbors`;
+            float32 for float32 input, else float64.
         indices : ndarray of shape (n_queries, n_neighbors)
             Indices of the retrieved items among the fitted items.
         """
@@ -339,7 +352,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_queries = self.n_samples_fit_ if X is None else X.shape[0]
         k = self._check_n_neighbors(n_neighbors, X is None, n_queries)
         sims, idx = self._search(X, k)
-        return np.clip(sims.astype(dtype), -1.0, 1.0), idx
+        return sims.astype(dtype, copy=False), idx
 
     def kneighbors_graph(self, X=None, n_neighbors=None, mode="connectivity"):
         """Sparse (CSR) graph of each query's nearest items.

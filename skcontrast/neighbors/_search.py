@@ -1,9 +1,15 @@
 """Exact top-k inner-product search kernels, one query chunk at a time.
 
 Every kernel takes L2-normalised float32 items (``n_items``, d) and yields, for
-each chunk of at most ``batch_size`` queries, the ``k`` largest similarities in
-descending order and their item indices. Only one ``batch_size x n_items``
-float32 similarity block is alive at a time.
+each chunk of at most ``batch_size`` queries, the chunk's queries and the
+indices of their ``k`` largest float32 similarities (the candidates). Only one
+``batch_size x n_items`` float32 similarity block is alive at a time.
+
+The float32 similarities only select: :func:`rescore` then computes each
+candidate pair's similarity in float64 from the two stored float32 rows, in a
+fixed order, so the value returned for a (query, item) pair never depends on the
+chunk, the backend or the BLAS kernel (whose float32 results do: a GEMM rounds a
+row differently depending on which other rows share its block).
 
 Selecting the k largest of a long row is the costly part after the matrix
 product (``numpy.argpartition`` walks every element with an int64 index array).
@@ -34,6 +40,13 @@ from skcontrast.utils._torch import tensor_view
 
 #: Items per group in the two-step top-k selection.
 GROUP = 64
+
+#: Extra candidates per query taken from the float32 pass and re-scored in
+#: float64, so that float32 near-ties at the k-th place are settled exactly.
+MARGIN = 8
+
+#: float64 values of scratch per :func:`rescore` slice (about 3 per pair and feature).
+_RESCORE_VALUES = 1 << 19
 
 
 def _use_groups(n_items: int, k: int) -> bool:
@@ -93,7 +106,8 @@ def search_numpy(
     ``items`` is padded (:func:`pad_items`) with ``n_items`` real rows;
     ``chunks`` yields ``(start, queries)`` with float32 normalised queries.
     With ``exclude_self`` the query ``start + r`` is item ``start + r`` and is
-    never returned.
+    never returned. Yields ``(queries, indices)``, indices of shape
+    ``(len(queries), k)``, for :func:`rescore`.
     """
     n_pad = items.shape[0]
     grouped = _use_groups(n_items, k)
@@ -111,7 +125,7 @@ def search_numpy(
         if exclude_self:
             rows = np.arange(b)
             sims[rows, start + rows] = -np.inf
-        yield _topk_numpy(sims, k, grouped)
+        yield queries, _topk_numpy(sims, k, grouped)[1]
 
 
 # ---------------------------------------------------------------------- torch
@@ -169,9 +183,8 @@ def search_torch(
             if exclude_self:
                 rows = torch.arange(b, device=device)
                 sims[rows, start + rows] = -torch.inf
-            vals, idx = _topk_torch(sims, k, grouped)
-            vals, idx = vals.cpu().numpy(), idx.cpu().numpy()
-        yield vals, idx
+            idx = _topk_torch(sims, k, grouped)[1].cpu().numpy()
+        yield queries, idx
 
 
 # ---------------------------------------------------------------------- faiss
@@ -184,21 +197,87 @@ def search_faiss(
     k: int,
     exclude_self: bool,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """faiss ``IndexFlatIP`` kernel (exact); self is removed from k + 1 results."""
+    """faiss ``IndexFlatIP`` kernel; self is removed from k + 1 results."""
     for start, queries in chunks:
         if not exclude_self:
-            vals, idx = index.search(queries, k)
-            yield vals, idx.astype(np.int64, copy=False)
+            yield queries, index.search(queries, k)[1]
             continue
         kk = min(k + 1, n_items)
-        vals, idx = index.search(queries, kk)
+        idx = index.search(queries, kk)[1]
         b = queries.shape[0]
         keep = idx != (start + np.arange(b))[:, None]
         # A row whose own index was not returned (ties with duplicates, zero
         # rows) keeps its k best others: drop its last, weakest, entry.
         missing = keep.all(axis=1)
         keep[missing, kk - 1] = False
-        yield (
-            vals[keep].reshape(b, kk - 1)[:, :k],
-            idx[keep].reshape(b, kk - 1)[:, :k].astype(np.int64, copy=False),
-        )
+        yield queries, idx[keep].reshape(b, kk - 1)[:, :k]
+
+
+# ---------------------------------------------------------------------- re-scoring
+
+
+def _sum_over_features(terms: np.ndarray) -> np.ndarray:
+    """Sum ``terms`` (n_features, ...) over axis 0, strictly in feature order.
+
+    An explicit loop of element-wise additions: each output value is
+    ``((t0 + t1) + t2) + ...`` whatever the array's size, layout or alignment
+    (a NumPy reduction may switch between pairwise and sequential sums).
+    """
+    acc = terms[0].copy()
+    for term in terms[1:]:
+        acc += term
+    return acc
+
+
+def rescore(
+    queries: np.ndarray, items: np.ndarray, candidates: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 cosine similarities of candidate pairs; the best ``k`` of each row.
+
+    Parameters
+    ----------
+    queries : ndarray of shape (n_queries, n_features), float32
+        Normalised query rows.
+    items : ndarray of shape (n_items, n_features), float32
+        Normalised item rows.
+    candidates : ndarray of shape (n_queries, n_candidates), int
+        Item indices to score for each query, ``n_candidates >= k``.
+    k : int
+        Pairs kept per query.
+
+    Returns
+    -------
+    similarities : ndarray of shape (n_queries, k), float64
+        In [-1, 1], descending; ties are ordered by the smaller item index.
+    indices : ndarray of shape (n_queries, k), int64
+
+    Notes
+    -----
+    A product of two float32 numbers is exact in float64, and the products are
+    summed in feature order (:func:`_sum_over_features`), so each similarity
+    ``dot / sqrt(qq * xx)`` is a function of the two rows only. ``qq`` and ``xx``
+    are summed the same way, so a row paired with an exact copy of itself gives
+    ``dot == qq == xx`` and, as ``sqrt(fl(a * a)) == a`` in IEEE arithmetic,
+    similarity exactly 1. A zero row has similarity 0.
+    """
+    b, c = candidates.shape
+    d = queries.shape[1]
+    sims = np.empty((b, c))
+    step = max(1, _RESCORE_VALUES // ((3 * c + 1) * d))
+    for s in range(0, b, step):
+        e = min(s + step, b)
+        # features first (the sum runs over axis 0), float64 (the products are exact)
+        q = queries[s:e].T.astype(np.float64, order="C")  # (d, rows)
+        x = items[candidates[s:e].T].transpose(2, 0, 1).astype(np.float64, order="C")
+        terms = np.empty((d, 2 * c + 1, e - s))  # q*x | x*x | q*q, x: (d, c, rows)
+        np.multiply(q[:, None, :], x, out=terms[:, :c])
+        np.multiply(x, x, out=terms[:, c : 2 * c])
+        np.multiply(q, q, out=terms[:, 2 * c])
+        sums = _sum_over_features(terms)
+        dot, xx, qq = sums[:c], sums[c : 2 * c], sums[2 * c]
+        norm = np.sqrt(qq * xx)
+        block = np.divide(dot, norm, out=np.zeros_like(dot), where=norm > 0)
+        sims[s:e] = np.clip(block, -1.0, 1.0).T
+    candidates = candidates.astype(np.int64, copy=False)
+    order = np.lexsort((candidates, -sims), axis=1)[:, :k]
+    return np.take_along_axis(sims, order, axis=1), np.take_along_axis(candidates, order, axis=1)

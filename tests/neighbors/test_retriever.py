@@ -8,6 +8,7 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
@@ -307,22 +308,58 @@ def test_huge_finite_values_do_not_overflow():
     assert ind[0, 0] in (0, 2) and sims[0, 0] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("huge", [1e42, 1e300])  # beyond float32's range, and near float64's
+def test_row_of_huge_values_is_retrieved_exactly(rng, backend, huge):
+    X = rng.standard_normal((30, 4))
+    X[17] = huge
+    X[5] = -huge
+    r = CosineRetriever(n_neighbors=3, batch_size=7, backend=backend).fit(X)
+    sims, ind = r.retrieve([[3.0, 3.0, 3.0, 3.0], [huge, huge, huge, huge]])
+    np.testing.assert_array_equal(ind[:, 0], [17, 17])
+    np.testing.assert_array_equal(sims[:, 0], 1.0)  # the same direction, exactly
+    dist, ind = r.kneighbors([[-huge] * 4, X[17]])
+    assert np.isfinite(dist).all()
+    np.testing.assert_array_equal(ind[:, 0], [5, 17])
+    np.testing.assert_array_equal(dist[:, 0], 0.0)
+    dist, ind = r.kneighbors(X[[5]], n_neighbors=30)
+    assert ind[0, -1] == 17 and dist[0, -1] == 2.0  # the opposite direction
+
+
 # ---------------------------------------------------------------------- validation
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_input_names_the_row(rng, bad):
+def test_non_finite_input_names_the_column_and_rows(rng, bad):
     X = rng.standard_normal((20, 3))
     X[[4, 11], 1] = bad
-    with pytest.raises(ValueError, match=r"NaN or inf in 2 row\(s\).*row 4 column 1"):
+    kind = "NaN" if np.isnan(bad) else "infinity"
+    with pytest.raises(
+        ValueError, match=rf"Input X contains {kind}.* column 1 at row\(s\) \[4, 11\]"
+    ):
         CosineRetriever().fit(X)
-    r = CosineRetriever().fit(rng.standard_normal((20, 3)))
+    r = CosineRetriever(n_neighbors=2).fit(rng.standard_normal((20, 3)))
     Q = np.zeros((3, 3))
     Q[2, 0] = bad
-    with pytest.raises(ValueError, match="row 2 column 0"):
+    msg = rf"Input X contains {kind}.* column 0 at row\(s\) \[2\] \(value\(s\) \[{bad}\]\)"
+    for method in (r.kneighbors, r.retrieve, r.kneighbors_graph, r.transform):
+        for q in (Q, sp.csr_matrix(Q)):
+            with pytest.raises(ValueError, match=msg):
+                method(q)
+
+
+def test_non_finite_message_names_the_dataframe_column(rng):
+    columns = ["dose", "temp", "ph"]
+    X = pd.DataFrame(rng.standard_normal((20, 3)), columns=columns)
+    r = CosineRetriever(n_neighbors=2).fit(X)
+    Q = X.iloc[:4].copy()
+    Q.loc[[1, 3], "temp"] = np.nan
+    with pytest.raises(
+        ValueError, match=r"contains NaN.* column 1 \('temp'\) at row\(s\) \[1, 3\]"
+    ):
         r.kneighbors(Q)
-    with pytest.raises(ValueError, match="row 2 column 0"):
-        r.kneighbors(sp.csr_matrix(Q))
+    with pytest.raises(ValueError, match=r"column 1 \('temp'\)"):
+        CosineRetriever().fit(Q)
 
 
 def test_too_many_neighbours(rng):
