@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from skcontrast.utils._random import check_generator, draw_seed
 from skcontrast.utils._sklearn import _fit_context, _get_output_config, check_is_fitted
 from skcontrast.utils._torch import tensor_view
-from skcontrast.utils._validation import validate_float
+from skcontrast.utils._validation import _all_finite, _report, validate_float
 
 
 def _resolve_columns(columns, n_features: int, feature_names: np.ndarray | None) -> np.ndarray:
@@ -138,8 +138,21 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : object
             The fitted augmenter.
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinity in X: "Input X contains NaN (NaN or inf are not
+            allowed) in column j ('name') at row(s) [...] (value(s) [...]); ..."
+            naming the column (with its name for a DataFrame), the first rows
+            and their values. Also for ``columns`` that select no column,
+            repeat one, name unknown columns or hold out-of-range indices, and
+            (``InvalidParameterError``, a ValueError) for invalid parameters.
+        TypeError
+            For ``columns`` of another kind than indices, a mask, a slice or
+            names.
         """
-        X = self._validated(X, reset=True)
+        X = validate_float(self, X, reset=True)
         self.columns_ = _resolve_columns(
             self.columns, self.n_features_in_, getattr(self, "feature_names_in_", None)
         )
@@ -211,26 +224,33 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features_in_)
+            Data to augment (floats; NaN and inf are rejected).
 
         Returns
         -------
         ndarray or DataFrame of shape (n_samples, n_features_in_)
+            A new view; X is not modified.
 
         Raises
         ------
         ValueError
             For NaN or infinity in X (naming the column, its name when fitted on
-            a DataFrame, the rows and the values), and when the view itself
-            would hold NaN or infinity: noise or scaling took values near the
-            dtype's largest finite value (about 3.4e38 for float32) beyond it.
-            ``fit_transform`` and ``make_views`` raise the same way.
+            a DataFrame, the rows and the values), for a number of features
+            other than at fit, and when the view itself would hold NaN or
+            infinity: noise or scaling took values near the dtype's largest
+            finite value (about 3.4e38 for float32) beyond it. That message
+            locates the view's bad entries in the same format and shows the
+            input values there. ``fit_transform`` and ``make_views`` raise the
+            same way.
+        NotFittedError
+            Before ``fit``.
         """
         return _like(X, self._view(X))
 
     def _view(self, X):
         """One random view of validated X: an ndarray, or CSR for sparse X."""
         check_is_fitted(self)
-        Xv = self._validated(X, reset=False, order="C")
+        Xv = validate_float(self, X, reset=False, order="C")
         generator = torch.Generator().manual_seed(draw_seed(self._rng))
         if sp.issparse(Xv):  # a preview densifies (training views are made batch by batch)
             dense = Xv.toarray()
@@ -246,28 +266,27 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Noise, scaling or a baseline applied to values near the dtype's largest
         finite value (about 3.4e38 for float32) overflow; such a view is refused
-        rather than returned. One pass (a sum) when the view is finite.
-        ``augment_tensor`` does not check (that would synchronise the device);
-        ContrastiveEmbedder stops on the resulting non-finite loss instead.
+        rather than returned. One pass (a sum) when the view is finite. The
+        message locates the bad entries of the view in the format of
+        ``utils/_validation.py`` but shows X's values there (what the user can
+        rescale). ``augment_tensor`` does not check (that would synchronise the
+        device); ContrastiveEmbedder stops on the resulting non-finite loss
+        instead.
         """
-        with np.errstate(over="ignore", invalid="ignore"):
-            if view.size == 0 or np.isfinite(view.sum()):
-                return
-        bad = ~np.isfinite(view)
-        if not bad.any():
+        if _all_finite(view):
             return
-        col = int(np.flatnonzero(bad.any(axis=0))[0])
-        rows = np.flatnonzero(bad[:, col])
-        names = getattr(self, "feature_names_in_", None)
-        label = f"column {col}" + (f" ({str(names[col])!r})" if names is not None else "")
-        kind = "NaN" if np.isnan(view[rows, col]).any() else "infinity"
+        kind, column, clause = _report(
+            view,
+            feature_names=getattr(self, "feature_names_in_", None),
+            shown=X,
+            values_label="input value(s)",
+        )
         limit = float(np.finfo(view.dtype).max)
         raise ValueError(
-            f"{type(self).__name__} made a view holding {kind} from finite X, in {label} "
-            f"at row(s) {rows[:5].tolist()} (input value(s) {X[rows[:5], col].tolist()}); "
-            f"{int(bad.sum())} non-finite value(s) in the view in all: the augmentation "
-            f"took these values beyond {view.dtype}'s largest finite value ({limit:.7g}). "
-            "Rescale X (e.g. standardise these columns) or lower the augmentation strengths."
+            f"{type(self).__name__} made a view holding {kind} from finite X, in {column} "
+            f"{clause}: the augmentation took these values beyond {view.dtype}'s largest "
+            f"finite value ({limit:.7g}). Rescale X (e.g. standardise these columns) or "
+            "lower the augmentation strengths."
         )
 
     def transform(self, X):
@@ -281,13 +300,25 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, DataFrame or CSR of shape (n_samples, n_features_in_)
+            Data to validate (floats; NaN and inf are rejected).
 
         Returns
         -------
         ndarray, DataFrame or CSR of shape (n_samples, n_features_in_)
+            A validated copy of X.
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinity in X, naming the column (with its name when
+            fitted on a DataFrame), the first rows and their values, as
+            ``fit``; and for a number of features (or feature names) other than
+            at fit.
+        NotFittedError
+            Before ``fit``.
         """
         check_is_fitted(self)
-        Xv = self._validated(X, reset=False, copy=True)
+        Xv = validate_float(self, X, reset=False, copy=True)
         return _like(X, Xv, self, "transform")
 
     def fit_transform(self, X, y=None):
@@ -302,21 +333,34 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, DataFrame or CSR of shape (n_samples, n_features)
+            Training data (floats; NaN and inf are rejected).
         y : None
             Ignored.
 
         Returns
         -------
         ndarray, DataFrame or CSR of shape (n_samples, n_features)
+            One random view of X.
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinity in X, naming the column (and its name), the
+            first rows and their values, and for invalid ``columns`` or
+            parameters, as ``fit``. Also when the view itself would hold NaN
+            or infinity: noise or scaling took values near the dtype's largest
+            finite value (about 3.4e38 for float32) beyond it. That message
+            locates the view's bad entries in the same format and shows the
+            input values there ("... made a view holding infinity from finite
+            X, in column j ('name') at row(s) [...] (input value(s) [...]);
+            ...").
+        TypeError
+            For ``columns`` of another kind than indices, a mask, a slice or
+            names.
         """
         return _like(X, self.fit(X, y)._view(X), self, "transform")
 
     # ------------------------------------------------------------- helpers
-    def _validated(self, X, reset: bool, **kwargs):
-        """X as a float32/float64 ndarray or CSR matrix; NaN/inf raise naming the
-        column (and its name), the rows and the values (``validate_float``)."""
-        return validate_float(self, X, reset=reset, **kwargs)
-
     def _tensor(self, name: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Fitted array ``getattr(self, name)`` as a tensor, cached per device and dtype."""
         cache = self.__dict__.setdefault("_tensor_cache", {})

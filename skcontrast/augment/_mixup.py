@@ -52,6 +52,18 @@ def mixup(X, y=None, alpha=0.4, n_samples=100, random_state=None):
     y_new : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Only when y is given.
 
+    Raises
+    ------
+    ValueError
+        For NaN or infinity in X ("Input X contains NaN (NaN or inf are not
+        allowed) in column j ('name') at row(s) [...] (value(s) [...]); ...",
+        naming the column, its name for a DataFrame, the first rows and their
+        values) or in y ("Input y contains ...", by row for a 1-D y, by column
+        for a 2-D one); for a non-numeric y (e.g. class labels as strings: the
+        message suggests one-hot encoding); for a y whose number of rows
+        differs from X's; and (``InvalidParameterError``) for ``alpha <= 0`` or
+        ``n_samples < 1``.
+
     Examples
     --------
     >>> import numpy as np

@@ -11,6 +11,7 @@ import torch
 from sklearn.pipeline import Pipeline
 
 from skcontrast.utils._sklearn import Interval, check_is_fitted, validate_params
+from skcontrast.utils._validation import as_float32, check_finite
 
 
 def _flatten(augmenter) -> list:
@@ -48,9 +49,7 @@ def _steps(augmenter) -> list:
     steps = _flatten(augmenter)
     for step in steps:
         if not hasattr(step, "augment") and not hasattr(step, "transform"):
-            raise TypeError(
-                f"augmenter: {type(step).__name__} has neither augment nor transform."
-            )
+            raise TypeError(f"augmenter: {type(step).__name__} has neither augment nor transform.")
         check_is_fitted(step)
     return steps
 
@@ -72,12 +71,29 @@ def make_views(augmenter, X, n_views=2) -> list:
         Each step's ``augment`` is applied in order (a step without ``augment``,
         e.g. a ``StandardScaler``, is applied through its ``transform``).
     X : array-like or DataFrame of shape (n_samples, n_features)
+        Data to augment (floats; NaN and inf are rejected).
     n_views : int >= 1, default=2
+        Number of views.
 
     Returns
     -------
     list of n_views arrays (or DataFrames when X is one) shaped like X
         Successive views differ; each call advances the augmenters' generators.
+
+    Raises
+    ------
+    ValueError
+        For NaN or infinity in X (naming the column, its name, the first rows
+        and their values), for a number of features other than at fit, and for
+        a view that would hold NaN or infinity (an augmentation took values
+        near the dtype's largest finite value beyond it), as each step's
+        ``augment``; for ``n_views < 1`` (``InvalidParameterError``); and for
+        augmenters hidden in a ``ColumnTransformer`` or ``FeatureUnion``
+        (their ``transform`` is the identity, so every view would equal X).
+    TypeError
+        For a step with neither ``augment`` nor ``transform``.
+    NotFittedError
+        When a step is not fitted.
 
     Examples
     --------
@@ -122,6 +138,13 @@ def augment_tensor_with(augmenter, X: torch.Tensor, generator: torch.Generator) 
     torch.Tensor
         A new tensor; X is not modified.
 
+    Raises
+    ------
+    ValueError
+        When a step without ``augment_tensor`` outputs NaN or infinity, or
+        (for a float32 X) values beyond float32's range, naming the step, the
+        column, the rows and the values (see :func:`apply_tensor_steps`).
+
     Examples
     --------
     >>> import numpy as np, torch
@@ -139,7 +162,32 @@ def augment_tensor_with(augmenter, X: torch.Tensor, generator: torch.Generator) 
 
 
 def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Run already-unrolled fitted steps (see :func:`augment_tensor_with`) on a tensor."""
+    """Run already-unrolled fitted steps (see :func:`augment_tensor_with`) on a tensor.
+
+    The output of a step without ``augment_tensor`` (a ``StandardScaler``, a
+    ``FunctionTransformer``...) comes back from the host checked: NaN or
+    infinity, and for a float32 X values beyond float32's range (which the
+    cast back to X's dtype would turn into infinity, and training into a
+    "loss became nan" error), raise a ``ValueError`` naming the step, the
+    column, the rows and the values. A finite output costs a sum or two.
+
+    Parameters
+    ----------
+    steps : list of fitted estimators
+        As returned by ``_steps``.
+    X : torch.Tensor of shape (n_samples, n_features)
+    generator : torch.Generator on X's device
+
+    Returns
+    -------
+    torch.Tensor
+        A new tensor on X's device, in X's dtype.
+
+    Raises
+    ------
+    ValueError
+        As :func:`augment_tensor_with`.
+    """
     out = X
     for step in steps:
         if hasattr(step, "augment_tensor"):
@@ -150,5 +198,10 @@ def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator)
                 warnings.filterwarnings("ignore", message="X does not have valid feature names")
                 host = step.transform(out.detach().cpu().numpy())
             host = host.toarray() if sp.issparse(host) else np.asarray(host)
+            if host.dtype.kind == "f":
+                name = f"X (the output of {type(step).__name__} in the augmenter)"
+                check_finite(host, input_name=name)
+                if X.dtype == torch.float32:
+                    host = as_float32(host, input_name=name)
             out = torch.as_tensor(host, dtype=X.dtype, device=X.device)
     return out.clone() if out is X else out

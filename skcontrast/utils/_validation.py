@@ -10,10 +10,25 @@ that
   (or a NaN downstream) by a cast: the cast raises a ``ValueError`` naming the
   column, the rows, the values and float32's limit.
 
-The message format::
+The message format (rows and columns counted from 0; at most 5 rows, values
+and further columns are listed):
 
-    Input X contains NaN in column 2 ('temp') at row(s) [3, 17] (values [nan, nan]);
-    2 non-finite value(s) in that column, 3 in all (columns [2, 5]).
+>>> import numpy as np
+>>> from skcontrast.utils._validation import check_finite
+>>> X = np.zeros((20, 6))
+>>> X[[3, 17], 2] = np.nan
+>>> X[8, 5] = np.inf
+>>> check_finite(X, feature_names=["a", "b", "temp", "d", "e", "f"])
+Traceback (most recent call last):
+    ...
+ValueError: Input X contains NaN (NaN or inf are not allowed) in column 2
+('temp') at row(s) [3, 17] (value(s) [nan, nan]); 2 such value(s) in that
+column, 3 in all (also column 5 ('f')). Impute or remove these values before
+calling.
+
+The augmenters' refusal of a view that overflowed (``BaseAugmenter``) and the
+float32 range check (:func:`as_float32`) use the same clause, built by
+:func:`_report`.
 
 scikit-learn's own ``check_array`` message ("Input X contains NaN.") names
 neither the row nor the column, and names nothing for sparse input.
@@ -21,7 +36,7 @@ neither the row nor the column, and names nothing for sparse input.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +49,25 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 _FLOAT_DTYPES = [np.float64, np.float32]
 _SHOWN = 5
+
+
+def _all_finite(X) -> bool:
+    """Whether every (stored) value of X is finite: one pass, a sum, when it is.
+
+    X is an ndarray or a sparse matrix/array (only its stored values count). An
+    overflowing sum of finite values only sends us to the exact check, without
+    NumPy warnings; no full-size mask is built on the fast path (as
+    scikit-learn).
+    """
+    values = X.data if sp.issparse(X) else X
+    with np.errstate(over="ignore", invalid="ignore"):
+        if values.size == 0 or np.isfinite(values.sum()):
+            return True
+    return bool(np.isfinite(values).all())
+
+
+def _not_finite(values: np.ndarray) -> np.ndarray:
+    return ~np.isfinite(values)
 
 
 def _column_label(col: int, feature_names) -> str:
@@ -62,14 +96,14 @@ def _entries(X, bad_mask_of) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rows[order], cols[order], vals[order]
 
 
-def _describe(rows, cols, vals, feature_names) -> tuple[str, str]:
+def _describe(rows, cols, vals, feature_names, values_label: str) -> tuple[str, str]:
     """The first bad column's label and the ``at row(s) ...`` clause, with totals."""
     col = int(cols[0])
     in_col = cols == col
     if feature_names is False:  # 1-D input
         shown_rows = [int(r) for r in rows[:_SHOWN]]
         shown_vals = [float(v) for v in vals[:_SHOWN]]
-        return "", f"at row(s) {shown_rows} (value(s) {shown_vals}); {rows.size} in all"
+        return "", (f"at row(s) {shown_rows} ({values_label} {shown_vals}); {rows.size} in all")
     col_rows, col_vals = rows[in_col], vals[in_col]
     shown_rows = [int(r) for r in col_rows[:_SHOWN]]
     shown_vals = [float(v) for v in col_vals[:_SHOWN]]
@@ -80,8 +114,61 @@ def _describe(rows, cols, vals, feature_names) -> tuple[str, str]:
         if bad_cols.size > _SHOWN:
             more += ", ..."
         tail += f", {rows.size} in all (also {more})"
-    clause = f"at row(s) {shown_rows} (value(s) {shown_vals}){tail}"
+    clause = f"at row(s) {shown_rows} ({values_label} {shown_vals}){tail}"
     return _column_label(col, feature_names), clause
+
+
+def _report(
+    X,
+    bad_mask_of: Callable[[np.ndarray], np.ndarray] = _not_finite,
+    *,
+    feature_names: Sequence[str] | None = None,
+    shown: np.ndarray | None = None,
+    values_label: str = "value(s)",
+) -> tuple[str | None, str, str] | None:
+    """Locate X's bad entries: ``(kind, column label, clause)``, or None if there are none.
+
+    The one place where skcontrast's messages about bad values are worded.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples,) or (n_samples, n_features), or CSR matrix
+        The array searched (only a sparse matrix's stored values).
+    bad_mask_of : callable, default=not finite
+        Maps an array of values to a boolean mask of the bad ones.
+    feature_names : sequence of str, default=None
+        Column names, quoted after the column index when given.
+    shown : ndarray shaped like X, default=None
+        Values shown at the bad positions instead of X's (dense X only): e.g.
+        the input of an augmenter when X is the view that overflowed.
+    values_label : str, default="value(s)"
+        How the shown values are introduced ("input value(s)" with ``shown``).
+
+    Returns
+    -------
+    kind : {"NaN", "infinity"} or None
+        "NaN" when the first bad column holds a NaN, "infinity" when it holds an
+        infinity (and no NaN), None when its bad values are finite.
+    column : str
+        "column j" or "column j ('name')"; "" for 1-D X (named by row only).
+    clause : str
+        "at row(s) [...] (value(s) [...]); N such value(s) in that column, M in
+        all (also column k, ...)", the totals after the semicolon; for 1-D X,
+        "at row(s) [...] (value(s) [...]); M in all".
+    """
+    if X.ndim == 1:
+        X, feature_names = X.reshape(-1, 1), False
+        if shown is not None:
+            shown = np.asarray(shown).reshape(-1, 1)
+    rows, cols, vals = _entries(X, bad_mask_of)
+    if rows.size == 0:
+        return None
+    first = vals[cols == cols[0]]
+    kind = "NaN" if np.isnan(first).any() else "infinity" if np.isinf(first).any() else None
+    if shown is not None:
+        vals = np.asarray(shown)[rows, cols]
+    column, clause = _describe(rows, cols, vals, feature_names, values_label)
+    return kind, column, clause
 
 
 def check_finite(X, *, feature_names: Sequence[str] | None = None, input_name: str = "X") -> None:
@@ -100,23 +187,13 @@ def check_finite(X, *, feature_names: Sequence[str] | None = None, input_name: s
     Raises
     ------
     ValueError
-        "Input X contains NaN in column j ('name') at row(s) [...] (value(s)
-        [...]); ..." (or "infinity" when the column holds no NaN).
+        "Input X contains NaN (NaN or inf are not allowed) in column j ('name')
+        at row(s) [...] (value(s) [...]); ..." (or "infinity" when the column
+        holds no NaN).
     """
-    values = X.data if sp.issparse(X) else X
-    # fast path without a full-size mask (as scikit-learn); an overflowing sum
-    # only sends us to the exact check
-    with np.errstate(over="ignore", invalid="ignore"):
-        if values.size == 0 or np.isfinite(values.sum()):
-            return
-    if X.ndim == 1:
-        X, feature_names = X.reshape(-1, 1), False
-    rows, cols, vals = _entries(X, lambda v: ~np.isfinite(v))
-    if rows.size == 0:
+    if _all_finite(X):
         return
-    column, clause = _describe(rows, cols, vals, feature_names)
-    first_col = vals[cols == cols[0]]
-    kind = "NaN" if np.isnan(first_col).any() else "infinity"
+    kind, column, clause = _report(X, feature_names=feature_names)
     where = f"in {column} " if column else ""
     raise ValueError(
         f"Input {input_name} contains {kind} (NaN or inf are not allowed) {where}{clause}. "
@@ -125,12 +202,15 @@ def check_finite(X, *, feature_names: Sequence[str] | None = None, input_name: s
 
 
 def as_float32(X, *, feature_names: Sequence[str] | None = None, input_name: str = "X"):
-    """Cast finite float X to float32, refusing values beyond float32's range.
+    """Cast float X to float32, refusing NaN, infinity and values beyond float32's range.
 
     Parameters
     ----------
-    X : ndarray or CSR matrix, float, finite
-        Already checked by :func:`check_finite`.
+    X : ndarray or CSR matrix, float
+        Checked by :func:`check_finite` first: float32 X is returned as is. NaN
+        or infinity left in float64 X raise :func:`check_finite`'s error (looked
+        for only when the cast result is not finite, so a finite X costs one
+        cast and one sum).
     feature_names : sequence of str, default=None
         Column names, for the message.
     input_name : str, default="X"
@@ -146,23 +226,21 @@ def as_float32(X, *, feature_names: Sequence[str] | None = None, input_name: str
     ValueError
         When a value's magnitude exceeds float32's largest finite value (about
         3.4e38): the cast would turn it into infinity. The message names the
-        column, the rows, the values and the limit.
+        column, the rows, the values and the limit. Also for NaN or infinity
+        in float64 X, as :func:`check_finite`.
     """
-    if X.dtype == np.float32:
+    if X.dtype == np.float32:  # nothing to cast (and not checked again)
         return X
     with np.errstate(over="ignore"):
         X32 = X.astype(np.float32)
-    values = X32.data if sp.issparse(X32) else X32
-    with np.errstate(over="ignore", invalid="ignore"):
-        if values.size == 0 or np.isfinite(values.sum()):
-            return X32
-    if np.isfinite(values).all():
+    if _all_finite(X32):
         return X32
-    rows, cols, vals = _entries(X, lambda v: np.abs(v) > FLOAT32_MAX)
-    column, clause = _describe(rows, cols, vals, feature_names)
+    check_finite(X, feature_names=feature_names, input_name=input_name)
+    _, column, clause = _report(X, lambda v: np.abs(v) > FLOAT32_MAX, feature_names=feature_names)
+    where = f"in {column} " if column else ""
     raise ValueError(
         f"Input {input_name} has values outside float32's range (magnitude at most "
-        f"{FLOAT32_MAX:.7g}) in {column} {clause}. skcontrast computes in float32, "
+        f"{FLOAT32_MAX:.7g}) {where}{clause}. skcontrast computes in float32, "
         "where they would become infinite: rescale or log-transform this column."
     )
 

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skcontrast.augment import BitDropout, ConditionJitter, SpectrumAugmenter
+from skcontrast.augment._base import BaseAugmenter
 
 AUGMENTERS = [
     ConditionJitter(std=0.3, relative_std=0.1, mask_prob=0.3, random_state=0),
@@ -196,6 +197,47 @@ def test_a_view_that_overflows_is_refused_not_returned(augmenter, container):
         aug.augment(X)
     with pytest.raises(ValueError, match=pattern):
         clone(augmenter).fit_transform(X)
+
+
+class _TimesTen(BaseAugmenter):
+    """Multiplies the selected columns by 10: a deterministic overflow."""
+
+    def __init__(self, *, columns=None, random_state=None):
+        self.columns = columns
+        self.random_state = random_state
+
+    def _augment_block(self, X, generator):
+        return X * 10
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_overflowing_view_is_reported_in_the_input_check_format(dtype):
+    """The view's bad entries, located and worded as utils/_validation.py words NaN/inf,
+    with the input values there (what the user can rescale) and the dtype's limit."""
+    big = float(np.finfo(dtype).max) / 4
+    X = pd.DataFrame(
+        {
+            "a": np.array([1.0, 2.0, 3.0, 4.0], dtype=dtype),
+            "big": np.array([1.0, big, 2.0, -big], dtype=dtype),
+            "huge": np.array([big, 1.0, 1.0, 1.0], dtype=dtype),
+        }
+    )
+    shown = [float(dtype(big)), float(dtype(-big))]
+    limit = float(np.finfo(dtype).max)
+    expected = (
+        "_TimesTen made a view holding infinity from finite X, in column 1 ('big') at "
+        f"row(s) [1, 3] (input value(s) {shown}); 2 such value(s) in that column, 3 in all "
+        f"(also column 2 ('huge')): the augmentation took these values beyond "
+        f"{np.dtype(dtype)}'s largest finite value ({limit:.7g}). Rescale X (e.g. "
+        "standardise these columns) or lower the augmentation strengths."
+    )
+    aug = _TimesTen().fit(X)
+    for call in (aug.augment, _TimesTen().fit_transform):
+        with pytest.raises(ValueError) as info:
+            call(X)
+        assert str(info.value) == expected
+    # only the selected columns are augmented, so only they can overflow
+    assert np.isfinite(_TimesTen(columns=["a"]).fit(X).augment(X).to_numpy()).all()
 
 
 @pytest.mark.parametrize("augmenter", AUGMENTERS, ids=IDS)

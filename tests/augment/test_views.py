@@ -5,13 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skcontrast.augment import BitDropout, ConditionJitter, SpectrumAugmenter, make_views
+
+
+def _times_1e39(X):
+    """A float64 output beyond float32's range (about 3.4e38) for any |x| >= 1."""
+    return np.asarray(X, dtype=np.float64) * 1e39
+
+
+def _log(X):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(X)
 
 
 def _mof_like(rng, n=40):
@@ -77,8 +88,6 @@ def test_augmenter_in_a_classifier_pipeline_only_augments_training():
 
 
 def test_augment_tensor_with_a_pipeline_matches_the_steps():
-    import torch
-
     from skcontrast.augment._views import augment_tensor_with
 
     rng = np.random.default_rng(0)
@@ -156,3 +165,39 @@ def test_fit_transform_and_transform_give_the_same_container():
     out = ConditionJitter(std=0.1, random_state=0).set_output(transform="pandas").fit_transform(df)
     assert isinstance(out, pd.DataFrame) and list(out.columns) == ["T", "conc", "t"]
     assert isinstance(jitter.transform(df.to_numpy()), np.ndarray)  # arrays stay arrays
+
+
+def test_a_foreign_step_overflowing_float32_is_refused_not_cast_to_inf():
+    """The cast of a FunctionTransformer's float64 output to the float32 training
+    tensor would make inf (then a generic "loss became nan"): a clear error instead."""
+    from skcontrast.augment._views import augment_tensor_with
+
+    X = np.array([[0.5, 0.0], [0.1, 2.0], [0.0, -3.0]])
+    pipe = make_pipeline(
+        ConditionJitter(std=0.0, random_state=0), FunctionTransformer(_times_1e39)
+    ).fit(X)
+    with pytest.raises(
+        ValueError,
+        match=r"^Input X \(the output of FunctionTransformer in the augmenter\) has values "
+        r"outside float32's range \(magnitude at most 3\.402823e\+38\) in column 0 at "
+        r"row\(s\) \[0\] \(value\(s\) \[5e\+38\]\); 1 such value\(s\) in that column, "
+        r"3 in all \(also column 1\)\.",
+    ):
+        augment_tensor_with(pipe, torch.tensor(X, dtype=torch.float32), torch.Generator())
+    # float64 training tensors hold these values: no error
+    out = augment_tensor_with(pipe, torch.tensor(X), torch.Generator())
+    assert out.dtype == torch.float64 and torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_a_foreign_step_making_nan_is_named(dtype):
+    from skcontrast.augment._views import augment_tensor_with
+
+    X = np.array([[1.0, 2.0], [1.0, -2.0]])
+    pipe = make_pipeline(FunctionTransformer(_log)).fit(X)
+    with pytest.raises(
+        ValueError,
+        match=r"^Input X \(the output of FunctionTransformer in the augmenter\) contains "
+        r"NaN \(NaN or inf are not allowed\) in column 1 at row\(s\) \[1\]",
+    ):
+        augment_tensor_with(pipe, torch.tensor(X, dtype=dtype), torch.Generator())

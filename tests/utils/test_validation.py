@@ -1,6 +1,7 @@
 """The one float-input check: NaN/inf and float32-overflow messages, casts."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator
 
-from skcontrast.utils._validation import FLOAT32_MAX, as_float32, check_finite, validate_float
+from skcontrast.utils import _validation
+from skcontrast.utils._validation import (
+    FLOAT32_MAX,
+    _all_finite,
+    _report,
+    as_float32,
+    check_finite,
+    validate_float,
+)
 
 
 class _Probe(BaseEstimator):
@@ -135,3 +144,76 @@ def test_a_function_names_dataframe_columns():
     Z = pd.DataFrame({"z0": [0.0, 1.0], "z1": [np.inf, 2.0]})
     with pytest.raises(ValueError, match=r"Input Z contains infinity .* column 1 \('z1'\)"):
         validate_float(None, Z, reset=False, input_name="Z")
+
+
+def test_the_module_docstring_shows_the_real_message():
+    """The documented format is the message check_finite raises (also a doctest)."""
+    doc = " ".join(_validation.__doc__.split())
+    X = np.zeros((20, 6))
+    X[[3, 17], 2] = np.nan
+    X[8, 5] = np.inf
+    with pytest.raises(ValueError) as info:
+        check_finite(X, feature_names=["a", "b", "temp", "d", "e", "f"])
+    assert f"ValueError: {info.value}" in doc
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (np.zeros((0, 3)), True),
+        (np.full((3, 2), 0.9 * FLOAT32_MAX, dtype=np.float32), True),  # the sum overflows
+        (np.array([1.0, np.nan]), False),
+        (np.array([[1.0], [-np.inf]]), False),
+        (sp.csr_matrix(np.array([[0.0, np.inf], [1.0, 0.0]])), False),
+        (sp.csr_array(np.eye(3)), True),
+    ],
+)
+def test_all_finite(values, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from the fast path
+        assert _all_finite(values) is expected
+
+
+def test_report_kind_column_and_clause():
+    X = np.zeros((4, 3))
+    X[[2, 0], 1] = [np.inf, np.nan]
+    X[1, 2] = np.inf
+    kind, column, clause = _report(X, feature_names=["a", "b", "c"])
+    assert (kind, column) == ("NaN", "column 1 ('b')")
+    assert clause == (
+        "at row(s) [0, 2] (value(s) [nan, inf]); 2 such value(s) in that column, "
+        "3 in all (also column 2 ('c'))"
+    )
+    assert _report(np.ones((2, 2))) is None
+    # finite bad values (a range check) have no kind
+    kind, column, _ = _report(np.array([[1.0, 5.0]]), lambda v: v > 2)
+    assert kind is None and column == "column 1"
+
+
+def test_report_shows_other_values_at_the_bad_positions():
+    """An augmenter locates its view's overflow and shows the input values there."""
+    view = np.array([[1.0, np.inf], [2.0, 3.0], [4.0, -np.inf]])
+    X = np.array([[1.0, 3e38], [2.0, 3.0], [4.0, -3.1e38]])
+    kind, column, clause = _report(view, shown=X, values_label="input value(s)")
+    assert (kind, column) == ("infinity", "column 1")
+    assert clause == (
+        "at row(s) [0, 2] (input value(s) [3e+38, -3.1e+38]); 2 such value(s) in that column"
+    )
+    kind, column, clause = _report(view[:, 1], shown=X[:, 1])  # 1-D: by row only
+    assert column == "" and clause.endswith("[3e+38, -3.1e+38]); 2 in all")
+
+
+def test_float32_overflow_of_a_vector_is_named_by_row():
+    with pytest.raises(
+        ValueError,
+        match=r"^Input y has values outside float32's range \(magnitude at most "
+        r"3\.402823e\+38\) at row\(s\) \[1\] \(value\(s\) \[1e\+40\]\); 1 in all\. ",
+    ):
+        as_float32(np.array([1.0, 1e40, 2.0]), input_name="y")
+
+
+def test_float32_cast_of_unchecked_nan_or_inf_reports_them():
+    """as_float32 on float64 X that skipped check_finite: its message, not a crash."""
+    X = np.array([[1.0, np.nan], [1e40, 0.0]])
+    with pytest.raises(ValueError, match=r"^Input X contains NaN .* in column 1 at row\(s\) \[0\]"):
+        as_float32(X)
