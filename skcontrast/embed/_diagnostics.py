@@ -2,8 +2,8 @@
 
 ``ContrastiveEmbedder.fit`` records :func:`input_kind` of its X (a few cheap
 statistics on a sample of rows); when the final training loss sits at its
-chance value, :func:`chance_advice` gives the advice for that kind of input:
-fingerprints need milder views, near-identical spectra need chemometric
+chance value, :func:`chance_advice` gives the advice for that kind of input and
+the fitted augmenter: fingerprints need milder views, raw spectra chemometric
 preprocessing, other features a common scale.
 """
 
@@ -12,26 +12,49 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from skcontrast.augment import BitDropout
+from skcontrast.augment._views import _flatten
+
 #: At most this many rows are looked at ...
 _MAX_ROWS = 256
 #: ... and at most about this many values (fewer rows for very wide input).
 _MAX_VALUES = 2**20
+#: Columns needed for input to count as fingerprints: a few 0/1 columns are
+#: one-hot categories (a solvent, a catalyst) beside conditions, not fingerprints.
+_BINARY_MIN_FEATURES = 32
 #: Columns needed for input to count as spectra.
 _SPECTRA_MIN_FEATURES = 20
 #: Spectra: the mean step between neighbouring columns is below this fraction of
 #: the mean spread of a row's values (about 1.4 for unordered columns).
 _SMOOTHNESS = 0.5
+#: SNV'd rows: every sampled row has |mean| and |std - 1| below this.
+_ROW_TOLERANCE = 0.05
+#: Standardised columns: the mean over the columns of |mean| and of |std - 1|
+#: is below this (the sample holds only some of the rows).
+_COLUMN_TOLERANCE = 0.25
 
+_BITDROPOUT_ADVICE = (
+    "The augmenter drops fingerprint bits: weaken it (a lower BitDropout p, so that "
+    "two views of a molecule share most of their bits) or train for more epochs."
+)
 _ADVICE = {
     "binary": (
-        "The input looks like binary fingerprints: weaken the augmenter (e.g. a lower "
-        "BitDropout p, so that two views of a molecule share most of their bits) or "
-        "train for more epochs."
+        "The input looks like binary fingerprints: weaken the augmenter or train for "
+        "more epochs; for fingerprints, BitDropout with a small p (augmenter="
+        "BitDropout(p=0.02): two views of a molecule share most of their bits) is the "
+        "usual augmenter."
     ),
     "spectra": (
-        "The input looks like spectra: make rows differ visibly by preprocessing as a "
-        "chemometrician would (SNV, a Savitzky-Golay derivative, then column "
-        "standardisation, in the same Pipeline), then train longer or weaken the augmenter."
+        "The input looks like spectra. If they are not yet preprocessed, make rows "
+        "differ visibly as a chemometrician would (SNV, a Savitzky-Golay derivative, "
+        "then column standardisation, in the same Pipeline); if they are, weaken the "
+        "augmenter or train for more epochs."
+    ),
+    "scaled_spectra": (
+        "The input looks like spectra that are already scaled (SNV'd rows or "
+        "standardised columns): weaken the augmenter or train for more epochs (if "
+        "only the columns were standardised, SNV and a Savitzky-Golay derivative "
+        "before the scaling may still help)."
     ),
     "other": (
         "Make rows differ visibly on the scale the augmenter perturbs (e.g. a "
@@ -42,15 +65,19 @@ _ADVICE = {
 
 
 def input_kind(X) -> str:
-    """``"binary"``, ``"spectra"`` or ``"other"``: what the rows of X look like.
+    """What the rows of X look like: "binary", "spectra", "scaled_spectra" or "other".
 
     Decided on evenly spaced rows (at most 256, fewer for very wide X):
 
-    - "binary" when at least half the columns hold only 0 and 1 (fingerprints;
-      for CSR, only the stored values are looked at);
-    - "spectra" when X is dense, has at least 20 mostly continuous columns,
-      and each row is a smooth curve over them: neighbouring columns differ much
-      less than the row's values spread (an ordered axis);
+    - "binary" when X has at least 32 columns and at least half of them hold
+      only 0 and 1 (fingerprints; for CSR, only the stored values are looked
+      at). A few 0/1 columns (one-hot categories beside reaction conditions)
+      are not fingerprints;
+    - "spectra" when X is dense, has at least 20 columns, and each row is a
+      smooth curve over them: neighbouring columns differ much less than the
+      row's values spread (an ordered axis); "scaled_spectra" when, besides,
+      each row has mean 0 and standard deviation 1 (SNV) or each column has
+      (standardised);
     - "other" otherwise.
 
     Parameters
@@ -70,19 +97,58 @@ def input_kind(X) -> str:
     if sp.issparse(sample):  # implicit zeros are binary: only stored values can differ
         data = sample.data
         non_binary = np.unique(sample.indices[(data != 0) & (data != 1)]).size
-        return "binary" if non_binary <= d / 2 else "other"
-    sample = np.asarray(sample)
-    if ((sample == 0) | (sample == 1)).all(axis=0).sum() >= d / 2:
+        return "binary" if d >= _BINARY_MIN_FEATURES and non_binary <= d / 2 else "other"
+    sample = np.asarray(sample, dtype=np.float64)
+    if d >= _BINARY_MIN_FEATURES and ((sample == 0) | (sample == 1)).all(axis=0).sum() >= d / 2:
         return "binary"
     if d >= _SPECTRA_MIN_FEATURES:
-        step = np.abs(np.diff(sample, axis=1)).mean(dtype=np.float64)
-        centred = sample - sample.mean(axis=1, keepdims=True, dtype=np.float64)
-        spread = np.abs(centred).mean(dtype=np.float64)
+        step = np.abs(np.diff(sample, axis=1)).mean()
+        row_mean = sample.mean(axis=1, keepdims=True)
+        spread = np.abs(sample - row_mean).mean()
         if spread > 0 and step < _SMOOTHNESS * spread:
-            return "spectra"
+            return "scaled_spectra" if _is_scaled(sample, row_mean) else "spectra"
     return "other"
 
 
-def chance_advice(kind: str) -> str:
-    """The advice, for input of this kind, when the loss sits at its chance value."""
+def _is_scaled(sample: np.ndarray, row_mean: np.ndarray) -> bool:
+    """Whether the rows are SNV'd or the columns standardised (to a tolerance)."""
+    rows_snv = (np.abs(row_mean) < _ROW_TOLERANCE).all() and (
+        np.abs(sample.std(axis=1) - 1) < _ROW_TOLERANCE
+    ).all()
+    if rows_snv:
+        return True
+    if sample.shape[0] < 3:
+        return False
+    column_mean = np.abs(sample.mean(axis=0)).mean()
+    column_std = np.abs(sample.std(axis=0) - 1).mean()
+    return bool(column_mean < _COLUMN_TOLERANCE and column_std < _COLUMN_TOLERANCE)
+
+
+def _has_bit_dropout(augmenter) -> bool:
+    if augmenter is None:
+        return False
+    try:
+        steps = _flatten(augmenter)
+    except ValueError:  # not a chain of augmenters: no BitDropout step of ours
+        return False
+    return any(isinstance(step, BitDropout) for step in steps)
+
+
+def chance_advice(kind: str, augmenter=None) -> str:
+    """The advice when the loss sits at its chance value.
+
+    Parameters
+    ----------
+    kind : str
+        :func:`input_kind` of the training X.
+    augmenter : transformer or None, default=None
+        The fitted augmenter. When it holds a :class:`~skcontrast.augment.BitDropout`
+        step, the advice is to lower its ``p`` (whatever ``kind`` says).
+
+    Returns
+    -------
+    str
+    """
+    if _has_bit_dropout(augmenter):
+        return _BITDROPOUT_ADVICE
     return _ADVICE.get(kind, _ADVICE["other"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import math
@@ -44,7 +45,24 @@ from skcontrast.utils._warnings import warn_user
 _LOSSES = {"nt_xent": NTXentLoss, "info_nce": InfoNCELoss, "supcon": SupConLoss}
 _SCORE_SEED = 0
 _DEFAULT_PATIENCE = 5
+#: fit and partial_fit warn when the final training loss is above this fraction
+#: of its chance value
+_CHANCE_FRACTION = 0.97
 _STATEFUL = ("module_", "head_", "optimizer_")  # restored when a partial_fit fails
+#: The parameters that define the fitted model: partial_fit refuses changes to them.
+_FIXED_AT_FIT = (
+    "encoder",
+    "encoder_kwargs",
+    "hidden_dims",
+    "n_components",
+    "projection_dim",
+    "augmenter",
+    "loss",
+    "early_stopping",
+    "callbacks",
+    "device",
+    "random_state",
+)
 
 
 @Substitution(random_state=_random_state_docstring, device=_device_docstring)
@@ -230,16 +248,32 @@ class ContrastiveEmbedder(
 
         Raises
         ------
+        sklearn.utils._param_validation.InvalidParameterError
+            When a parameter is of the wrong type or out of range
+            (``batch_size=1``, ``lr=-1.0``...).
         ValueError
-            For NaN or infinity in X, and for finite values beyond float32's
-            range (magnitude above about 3.4e38, which float32 would turn into
-            infinity): the message names the column (and its name when X has
-            column names), the first rows and their values. Also at
-            ``partial_fit``, ``transform`` and ``score``.
+            - For NaN or infinity in X, and for finite values beyond float32's
+              range (magnitude above about 3.4e38, which float32 would turn
+              into infinity): the message names the column (and its name when
+              X has column names), the first rows and their values. Also at
+              ``partial_fit``, ``transform`` and ``score``.
+            - For ``loss="supcon"``: when y is missing, holds missing labels
+              (None, NaN; named by row) or labels of mixed types, is not 1-D
+              with one label per row, is not a classification target (a
+              continuous y: bin it first), or holds a single class.
+            - When ``validation_fraction`` leaves fewer than 2 rows on either
+              side, ``hidden_dims`` holds a non-positive width,
+              ``encoder_kwargs`` come with an encoder instance, the encoder
+              does not map ``(batch, n_features)`` to ``(batch, width)``, or
+              ``device`` asks for CUDA on a machine without it.
+        FloatingPointError
+            When the training or validation loss becomes NaN or infinite (the
+            message names the epoch and batch); no model is left behind.
         """
         try:
             X = self._validate_X(X, reset=True)
-            y_codes = self._encode_y(X, y, training=True)
+            self._fitted_params = self._fixed_params()
+            y_codes = self._encode_y(X, y, self.loss, training=True)
             self._check_params_against_data(X)
             self._input_kind = input_kind(X)  # for the advice of the chance-level warning
             self._seed = draw_seed(check_generator(self.random_state))
@@ -248,7 +282,14 @@ class ContrastiveEmbedder(
         except Exception:
             # a failed fit (bad input, a NaN loss) leaves no model behind: neither a
             # half-trained one nor the previous fit's, whose input width may differ
-            for name in ("net_", "augmenter_", "history_", "n_iter_", "_n_features_out"):
+            for name in (
+                "net_",
+                "augmenter_",
+                "history_",
+                "n_iter_",
+                "_n_features_out",
+                "_fitted_params",
+            ):
                 self.__dict__.pop(name, None)
             raise
         self._after_training()
@@ -291,17 +332,30 @@ class ContrastiveEmbedder(
 
         ``max_epochs``, ``batch_size``, ``lr``, ``weight_decay``, ``temperature``
         and ``validation_fraction`` follow ``set_params`` made since the last
-        call (the optimizer keeps its state); the encoder, head, loss, augmenter,
-        ``early_stopping`` and ``callbacks`` stay as they were at ``fit``. The
-        parameters are validated as at ``fit`` before anything reaches the
-        model. If training fails (a NaN loss), the model is restored to its
-        state before the call.
+        call (the optimizer keeps its state). The parameters that define the
+        model cannot change: ``encoder``, ``encoder_kwargs``, ``hidden_dims``
+        (with the default encoder), ``n_components`` (unless the encoder is a
+        Module instance, which fixes the width itself), ``projection_dim``,
+        ``augmenter``, ``loss``, ``early_stopping``, ``callbacks``, ``device``
+        and ``random_state``. A change to any of them since ``fit`` is a
+        ``ValueError`` naming it (call ``fit`` to train a new model). Values
+        are compared by value (numbers, strings, tuples, dicts; ``device``
+        also by the device it resolves to), objects (an encoder or augmenter
+        instance, each callback, a random generator) by identity: an equal
+        copy counts as a change, while a nested ``set_params`` that changes an
+        object in place (``augmenter__std=0.5``) is not detected, and has no
+        effect on the model (``fit`` trained a clone of the augmenter).
+
+        The parameters are validated as at ``fit`` before anything reaches the
+        model, and the loss is the one the model was fitted with. If training
+        fails (a NaN loss), the model is restored to its state before the call.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,), default=None
-            Used only by ``loss="supcon"``: class labels with at least two classes.
+            Used only when the model was fitted with ``loss="supcon"``: class
+            labels with at least two classes.
 
         Returns
         -------
@@ -312,16 +366,33 @@ class ContrastiveEmbedder(
         sklearn.utils._param_validation.InvalidParameterError
             When a parameter set since the last call is invalid (``lr=-1.0``,
             ``max_epochs=0``...); the model is left as it was.
+        ValueError
+            - When a parameter that defines the model changed since ``fit``
+              (``set_params(n_components=7)``, ``loss="info_nce"``...): the
+              message names each, with its fitted and new value; the model is
+              left as it was.
+            - For NaN, infinity or values beyond float32's range in X (named
+              by column, rows and values), or X with another number of
+              features than at ``fit``.
+            - For a model fitted with ``loss="supcon"``: when y is missing,
+              holds missing labels or labels of mixed types, is not a
+              classification target, or holds a single class.
+            - When ``validation_fraction`` leaves fewer than 2 rows on either
+              side, or is 0 while early stopping set up at ``fit`` watches the
+              validation loss.
+        FloatingPointError
+            When the loss becomes NaN or infinite; the model, its history and
+            its random streams are restored to their state before the call.
         """
         if not hasattr(self, "net_"):
             return self.fit(X, y)
         # _fit_context validates the parameters only when fitting from scratch:
         # check them here too, before anything (set_params' lr=-1.0, max_epochs=0)
         # reaches the fitted net
-        if not get_config()["skip_parameter_validation"]:
-            self._validate_params()
+        self._check_params_valid()
+        self._check_fixed_params()
         X = self._validate_X(X, reset=False)
-        y_codes = self._encode_y(X, y, training=True)
+        y_codes = self._encode_y(X, y, self._fitted_loss(), training=True)
         self._check_params_against_data(X)
         self._sync_training_params()
         net = self.net_
@@ -349,6 +420,61 @@ class ContrastiveEmbedder(
             raise
         self._after_training()
         return self
+
+    def _fixed_params(self) -> dict:
+        """The values of the parameters that define the model, as partial_fit compares them.
+
+        Containers are copied (an in-place change of the list or dict given is a
+        change); objects are kept as they are (compared by identity).
+        """
+        record = {}
+        for name in _FIXED_AT_FIT:
+            value = getattr(self, name)
+            if isinstance(value, (list, dict)):
+                value = copy.copy(value)
+            record[name] = value
+        return record
+
+    def _check_fixed_params(self) -> None:
+        """Refuse set_params changes, since fit, to the parameters that define the model."""
+        fitted = self.__dict__.get("_fitted_params")
+        if fitted is None:  # a model pickled by an older version: nothing recorded
+            return
+        encoder = fitted["encoder"]
+        ignored = set()  # parameters the fitted encoder did not use
+        if encoder is not None or "hidden_dims" in (fitted["encoder_kwargs"] or {}):
+            ignored.add("hidden_dims")
+        if isinstance(encoder, torch.nn.Module):
+            ignored.update(("n_components", "encoder_kwargs"))
+        changes = []
+        for name in _FIXED_AT_FIT:
+            old, new = fitted[name], getattr(self, name)
+            if name in ignored or _same_param(name, old, new):
+                continue
+            if name == "device" and _same_device(new, self.device_):
+                continue
+            old_text, new_text = _describe(old), _describe(new)
+            if old_text == new_text:
+                new_text += " (another object)"
+            changes.append(f"{name} from {old_text} to {new_text}")
+        if changes:
+            raise ValueError(
+                "partial_fit continues training the model fitted by fit, but set_params "
+                f"changed {'; '.join(changes)}. These parameters define the model and "
+                "cannot change in partial_fit: set them back to continue training, or "
+                "call fit to train a new model."
+            )
+
+    def _fitted_loss(self) -> str:
+        """The loss the fitted model trains with (set_params cannot change it)."""
+        fitted = self.__dict__.get("_fitted_params")
+        if fitted is not None:
+            return fitted["loss"]
+        criterion = getattr(self.net_, "criterion", None)
+        for name, cls in _LOSSES.items():
+            if criterion is cls:
+                return name
+        return self.loss
 
     def _sync_training_params(self) -> None:
         """Carry set_params changes of the training knobs to the fitted net.
@@ -390,14 +516,15 @@ class ContrastiveEmbedder(
             self, X, reset=reset, float32=True, ensure_min_samples=ensure_min_samples
         )
 
-    def _encode_y(self, X, y, *, training: bool):
+    def _encode_y(self, X, y, loss: str, *, training: bool):
         """Integer class codes of y for ``loss="supcon"`` (None for the other losses).
 
+        ``loss`` is the parameter at ``fit``, the fitted model's loss after it.
         y must be a classification target ("binary" or "multiclass" for
         ``type_of_target``). Training (fit, partial_fit) needs at least two
         classes; ``score`` accepts a single one (a cross-validation fold).
         """
-        if self.loss != "supcon":
+        if loss != "supcon":
             return None
         if y is None:
             raise ValueError('loss="supcon" needs class labels: call fit(X, y).')
@@ -530,17 +657,21 @@ class ContrastiveEmbedder(
         self.net_._set_training(False)
         self.history_ = self.net_.history
         self.n_iter_ = len(self.net_.history)
-        if self.loss == "supcon":
+        loss = self._fitted_loss()
+        if loss == "supcon":
             return
         last = self.history_[-1, "train_loss"]
-        n_train = self.history_[-1, "batches", 0, "train_batch_size"]
-        n_logits = 2 * n_train - 1 if self.loss == "nt_xent" else n_train
-        chance = math.log(n_logits)
-        if chance > 0 and last > 0.97 * chance:
-            advice = chance_advice(getattr(self, "_input_kind", "other"))
+        sizes = [
+            int(batch["train_batch_size"])
+            for batch in self.history_[-1, "batches"]
+            if "train_batch_size" in batch
+        ]
+        chance, how = _chance_level(sizes, loss)
+        if chance > 0 and last > _CHANCE_FRACTION * chance:
+            advice = chance_advice(getattr(self, "_input_kind", "other"), self.augmenter_)
             warn_user(
-                f"the final training loss {last:.4f} is within 3% of its chance value "
-                f"log({n_logits}) = {chance:.4f}: the encoder has not learned to tell rows "
+                f"the final training loss is at or near its chance value: {last:.4f} vs "
+                f"chance {chance:.4f} ({how}). The encoder has not learned to tell rows "
                 f"apart, and the embedding is likely useless. {advice}"
             )
 
@@ -555,8 +686,20 @@ class ContrastiveEmbedder(
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components), float32
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        sklearn.utils._param_validation.InvalidParameterError
+            When a parameter set since ``fit`` is invalid (``batch_size=0``).
+        ValueError
+            For NaN, infinity or values beyond float32's range in X (named by
+            column, rows and values), or X with another number of features
+            than at ``fit``.
         """
         check_is_fitted(self)
+        self._check_params_valid()
         X = self._validate_X(X, reset=False, ensure_min_samples=1)
         return self.net_.embed(X, batch_size=max(int(self.batch_size), 1024))
 
@@ -565,10 +708,13 @@ class ContrastiveEmbedder(
 
         Higher is better, so :class:`~sklearn.model_selection.GridSearchCV` can
         select an embedder without labels. The value is on the scale of the
-        loss at this estimator's own ``temperature``, ``batch_size`` and views:
-        compare it between models that share them (``n_components``,
-        ``hidden_dims``, ``lr``...). A lower temperature, a smaller batch or a
-        weaker augmenter always scores higher, so choose those with labels.
+        loss at the model's training temperature (the ``temperature`` at
+        ``fit``, or at the last ``partial_fit``: a ``set_params(temperature=...)``
+        since then does not change it), the current ``batch_size`` and the
+        fitted augmenter's views: compare it between models that share them
+        (``n_components``, ``hidden_dims``, ``lr``...). A lower temperature, a
+        smaller batch or a weaker augmenter always scores higher, so choose
+        those with labels. The loss is the one the model was fitted with.
 
         Parameters
         ----------
@@ -585,11 +731,31 @@ class ContrastiveEmbedder(
         Returns
         -------
         float
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        sklearn.utils._param_validation.InvalidParameterError
+            When a parameter set since ``fit`` is invalid (``batch_size=0``
+            would otherwise be evaluated in batches of 2).
+        ValueError
+            For NaN, infinity or values beyond float32's range in X (named by
+            column, rows and values), X with another number of features than at
+            ``fit`` or fewer than 2 rows; for a model fitted with
+            ``loss="supcon"``, when y is missing, holds missing labels or labels
+            of mixed types, or is not a classification target.
         """
         check_is_fitted(self)
+        self._check_params_valid()
         X = self._validate_X(X, reset=False)
-        y_codes = self._encode_y(X, y, training=False)
+        y_codes = self._encode_y(X, y, self._fitted_loss(), training=False)
         return -self.net_.evaluate_loss(X, y_codes, seed=_SCORE_SEED, batch_size=self.batch_size)
+
+    def _check_params_valid(self) -> None:
+        """The parameters' constraints, as at fit (unless scikit-learn skips them)."""
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -606,6 +772,118 @@ class ContrastiveEmbedder(
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.target_tags.required = False
         return tags
+
+
+def _chance_level(sizes: list[int], loss: str) -> tuple[float, str]:
+    """The chance value of an epoch's train_loss, and how it was computed.
+
+    skorch's ``train_loss`` is the mean of the batch losses weighted by batch
+    size; at chance a batch of b rows scores ``log(2b - 1)`` (NT-Xent: one
+    positive among 2b - 1 candidates) or ``log(b)`` (InfoNCE), so the chance
+    value is the same weighted mean of those.
+    """
+    formula = "log(2b - 1)" if loss == "nt_xent" else "log(b)"
+    if not sizes:
+        return 0.0, formula
+    logits = [2 * b - 1 if loss == "nt_xent" else b for b in sizes]
+    chance = float(np.average([math.log(k) for k in logits], weights=sizes))
+    counts = sorted(collections.Counter(sizes).items(), reverse=True)
+    if len(counts) == 1:
+        return chance, f"{formula} = log({logits[0]}) for batches of b = {sizes[0]} rows"
+    parts = " and ".join(", ".join(f"{n} x {b}" for b, n in counts).rsplit(", ", 1))
+    return chance, (
+        f"{formula} for a batch of b rows, averaged over the last epoch's batches, "
+        f"{parts} rows, weighted by b as train_loss is"
+    )
+
+
+def _same_param(name: str, old, new) -> bool:
+    """Whether a parameter that defines the model still has its fitted value."""
+    if old is new:
+        return True
+    if name in ("encoder", "augmenter"):
+        return False  # objects: by identity
+    if name == "callbacks":
+        old, new = list(old or []), list(new or [])
+        return len(old) == len(new) and all(map(_same_callback, old, new))
+    generators = (np.random.RandomState, np.random.Generator)
+    if isinstance(old, generators) or isinstance(new, generators):
+        return False  # random generators: by identity
+    if name == "encoder_kwargs":
+        old, new = dict(old or {}), dict(new or {})
+    elif name == "hidden_dims":
+        old, new = _as_tuple(old), _as_tuple(new)
+    elif name == "early_stopping":
+        old, new = _patience(old), _patience(new)
+    elif name == "device":
+        old, new = str(old), str(new)
+    return _equal(old, new)
+
+
+def _same_callback(old, new) -> bool:
+    if isinstance(old, tuple) and isinstance(new, tuple) and len(old) == len(new) == 2:
+        return _equal(old[0], new[0]) and old[1] is new[1]
+    return old is new
+
+
+def _same_device(new, device_: str) -> bool:
+    """Whether a new ``device`` resolves to the device the model lives on."""
+    try:
+        return _indexed(_resolve_device(new)) == _indexed(device_)
+    except (ValueError, RuntimeError, AssertionError):  # AssertionError: torch without CUDA
+        return False
+
+
+def _indexed(device) -> torch.device:
+    """``torch.device(device)``, with the current CUDA device's index for "cuda"."""
+    device = torch.device(device)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", torch.cuda.current_device())
+    return device
+
+
+def _as_tuple(value):
+    try:
+        return tuple(value)
+    except TypeError:
+        return value
+
+
+def _patience(early_stopping):
+    """``early_stopping`` as the patience it sets up (False when off)."""
+    if isinstance(early_stopping, (bool, np.bool_)):
+        return _DEFAULT_PATIENCE if early_stopping else False
+    return early_stopping
+
+
+def _equal(old, new) -> bool:
+    """``old == new`` by value, containers item by item (lists and tuples alike).
+
+    Items that cannot be compared as a bool (arrays) are equal only when they
+    are the same object.
+    """
+    if old is new:
+        return True
+    if isinstance(old, dict) and isinstance(new, dict):
+        return old.keys() == new.keys() and all(_equal(old[key], new[key]) for key in old)
+    if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
+        return len(old) == len(new) and all(map(_equal, old, new))
+    if type(old) is not type(new) and (isinstance(old, bool) or isinstance(new, bool)):
+        return False  # True == 1, but they are different settings
+    try:
+        return bool(old == new)
+    except (TypeError, ValueError):
+        return False
+
+
+def _describe(value) -> str:
+    """A one-line description of a parameter value, for messages."""
+    if isinstance(value, torch.nn.Module):
+        return f"<{type(value).__name__} instance>"
+    if isinstance(value, type):
+        return value.__name__
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _plain(value):

@@ -5,14 +5,23 @@ stack that belongs to none of the *plumbing*: skcontrast itself, scikit-learn,
 skorch, joblib (and loky, bundled or not), and the standard library's
 ``concurrent.futures``, ``multiprocessing``, ``threading`` and ``runpy``. So a
 warning raised in ``fit`` points at the user's ``pipe.fit(X)`` or
-``GridSearchCV(...).fit(X)`` line, also with ``n_jobs=1`` or a threading backend
-where the fit runs below joblib's frames.
+``GridSearchCV(...).fit(X)`` line, also where joblib runs the fit in the calling
+thread, below its own frames: ``n_jobs=1`` with any backend, or the default
+``n_jobs=None`` unless a ``joblib.parallel_config`` (``parallel_backend``) asks
+for more jobs.
 
-In a worker process (``GridSearchCV(n_jobs=2)`` with loky) the stack holds no
-user frame at all: there the warning names skcontrast's own line that raised it
-(its module is then ``skcontrast...``, so ``warnings.filterwarnings(...,
-module="skcontrast")`` matches it), rather than a frame of joblib or of the
-worker's start-up code, which would say nothing about its cause.
+In a worker thread (a threading backend with more than one job, or any
+``threading.Thread``) or a worker process (``GridSearchCV(n_jobs=2)`` with
+loky), the stack holds no user frame at all: the user's line is on another
+thread's or process's stack. There the warning names skcontrast's own line that
+raised it (its module is then ``skcontrast...``, so
+``warnings.filterwarnings(..., module="skcontrast")`` matches it), rather than a
+frame of joblib, of ``threading`` or of the worker's start-up code, which would
+say nothing about its cause.
+
+Nothing is deduplicated: each call warns (a grid search warns once per fold, as
+scikit-learn's ``ConvergenceWarning`` does), and Python's warning filters decide
+what is shown.
 """
 
 from __future__ import annotations
@@ -83,8 +92,10 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     The warning points at the first caller outside skcontrast, scikit-learn,
     skorch, joblib/loky and the standard library's thread and process pools (a
     transform wrapped by ``set_output``, a Pipeline step, a ``GridSearchCV``
-    fold...). Where no such frame exists (a joblib worker process), it points at
-    the skcontrast line that called ``warn_user``.
+    fold run in the calling thread...). Where no such frame exists (in a worker
+    thread, such as joblib's threading backend with more than one job, or in a
+    worker process, such as loky's), it points at the skcontrast line that
+    called ``warn_user``.
     """
     level = _user_stacklevel(sys._getframe(1))  # level 1: the caller of warn_user
     # for warnings.warn, stacklevel=1 is this line and 2 the caller of warn_user

@@ -7,7 +7,7 @@ import threading
 import warnings
 
 import pytest
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 
 import skcontrast
 from skcontrast.utils._warnings import _is_plumbing, warn_user
@@ -57,6 +57,25 @@ def test_points_past_joblib_at_the_users_line():
     with pytest.warns(UserWarning, match="pooled") as record:
         library_pool("pooled", n_jobs=1)
     assert {w.filename for w in record} == {__file__}  # was joblib's parallel.py
+
+
+def test_a_threading_backend_with_one_job_runs_in_the_users_thread():
+    """n_jobs=1 runs sequentially whatever the backend: the user's line is on the stack."""
+    with parallel_config(backend="threading"), pytest.warns(UserWarning, match="one job") as record:
+        library_pool("one job", n_jobs=1)
+    assert {w.filename for w in record} == {__file__}
+    assert len(record) == 2  # each call warns: nothing is deduplicated
+
+
+def test_a_parallel_config_with_more_jobs_runs_in_worker_threads():
+    """n_jobs=None takes the jobs of an enclosing parallel_config: worker threads,
+    whose stacks hold no user frame, so the library line is named."""
+    with (
+        parallel_config(backend="threading", n_jobs=2),
+        pytest.warns(UserWarning, match="configured") as record,
+    ):
+        library_pool("configured", n_jobs=None)
+    assert {w.filename for w in record} == {_LIBRARY_FILE}
 
 
 def test_without_a_user_frame_it_points_at_the_library_line():
