@@ -15,6 +15,8 @@ _LAZY = {
     "ConditionJitter": "skcontrast.augment",
     "SpectrumAugmenter": "skcontrast.augment",
     "BitDropout": "skcontrast.augment",
+    "FunctionAugmenter": "skcontrast.augment",
+    "BaseAugmenter": "skcontrast.augment",
     "mixup": "skcontrast.augment",
     "make_views": "skcontrast.augment",
     "ContrastiveEmbedder": "skcontrast.embed",

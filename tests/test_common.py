@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import (
@@ -27,10 +29,13 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skcontrast.utils.estimator_checks import (
+import skcontrast
+from skcontrast.utils._test_common import (
     EXPECTED_FAILED_CHECKS,
     INIT_PARAMS,
     _expected_failed_checks,
+    _public_classes,
+    _public_modules,
     _tested_estimators,
     all_estimators,
 )
@@ -58,9 +63,29 @@ def test_expected_failures_have_reasons():
             assert isinstance(reason, str) and len(reason) > 10, (cls, check)
 
 
-def test_no_base_class_is_public():
-    for name, _ in all_estimators():
-        assert not name.startswith("Base"), name
+def test_base_augmenter_is_the_only_public_base_class():
+    """BaseAugmenter is public to be subclassed; no other Base* class is public."""
+    bases = {
+        name
+        for module in _public_modules()
+        for name in getattr(module, "__all__", ())
+        if name.startswith("Base")
+    }
+    assert bases == {"BaseAugmenter"}
+
+
+def test_base_classes_are_not_tested_as_estimators():
+    for name, cls in all_estimators():
+        assert not name.startswith("Base") and not inspect.isabstract(cls), name
+    assert {name for name, _ in _public_classes()} - {name for name, _ in all_estimators()} == {
+        "BaseAugmenter"
+    }
+
+
+def test_every_public_estimator_is_importable_from_the_top_level():
+    for name, cls in all_estimators():
+        assert name in skcontrast.__all__, f"{name} is missing from skcontrast._LAZY"
+        assert getattr(skcontrast, name) is cls
 
 
 @parametrize_with_checks(

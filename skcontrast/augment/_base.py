@@ -17,6 +17,7 @@ An augmenter behaves like dropout: active while training, inert at inference.
 from __future__ import annotations
 
 import numbers
+from abc import ABCMeta, abstractmethod
 from typing import ClassVar
 
 import numpy as np
@@ -104,14 +105,136 @@ def _like(X, out, estimator=None, method: str | None = None):
     return out
 
 
-class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Base class of the augmenters (not public: subclass it to write your own).
+class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class for augmenters: subclass it to write your own.
 
-    Subclasses implement ``_fit_columns(X_cols)`` (record the statistics they
-    need from the selected columns, as NumPy arrays) and
-    ``_augment_block(X_cols, generator)`` (return a new tensor of the same shape
-    as the selected columns), and list in ``_zero_strength`` the parameters that
-    make them the identity.
+    A subclass says what one random view of some columns is, on a
+    ``torch.Tensor``; this class does the rest the same way for every
+    augmenter, so the subclass works like :class:`ConditionJitter` in a
+    Pipeline, in :func:`make_views`, and in
+    :class:`~skcontrast.embed.ContrastiveEmbedder`, which builds its training
+    views on the training device (a GPU when there is one) through
+    ``augment_tensor``. For a one-off transformation, :class:`FunctionAugmenter`
+    wraps a torch function without a subclass.
+
+    **What a subclass implements**
+
+    - ``_augment_block(self, X_cols, generator)``, required: return a **new**
+      tensor of the same shape, dtype and device as ``X_cols``, the selected
+      columns of a 2-D float32 or float64 tensor (CPU or CUDA). Draw every
+      random number from ``generator`` (``torch.randn(X_cols.shape,
+      generator=generator, device=X_cols.device, dtype=X_cols.dtype)``), never
+      from torch's global random state, and never write into ``X_cols``
+      (``X_cols * s``, not ``X_cols.mul_(s)``; ``X_cols.clone()`` when nothing
+      changes). Work on the whole batch at once, with neither loops over rows
+      nor ``.item()`` or ``.cpu()``, which synchronise the device.
+    - ``_fit_columns(self, X_cols)``, optional: record what the views need from
+      the training data, as NumPy attributes whose names end with ``_`` (the
+      means to impute, the min and max to clip to). ``X_cols`` holds the
+      selected columns, validated: a float32 or float64 ndarray, or a CSR
+      matrix for sparse input. ``_augment_block`` reads such an attribute with
+      ``self._tensor("mean_", X_cols.device, X_cols.dtype)``, converted once
+      per device and dtype, then cached.
+    - ``_zero_strength``, a class attribute: the parameter values under which
+      the augmenter is the identity, e.g. ``{"p": 0.0}``.
+    - ``_parameter_constraints``, a class attribute in scikit-learn's syntax,
+      merged with the base's: ``{**BaseAugmenter._parameter_constraints,
+      "p": [Interval(Real, 0, 1, closed="both")]}``. ``fit`` validates the
+      parameters against it.
+    - ``__init__``, with keyword-only parameters, each stored verbatim under its
+      own name and validated nowhere (scikit-learn's ``get_params``,
+      ``set_params`` and ``clone`` rely on it), including ``columns=None`` and
+      ``random_state=None``.
+
+    **What this class provides**
+
+    - ``fit(X)``: validates the parameters and X (through skcontrast's one
+      input check, ``utils/_validation.validate_float``: float32 and float64
+      kept, NaN and infinity refused with their row, column and value), sets
+      ``n_features_in_`` and ``feature_names_in_``, resolves ``columns``
+      (indices, a boolean mask, a slice, or names when X is a DataFrame) into
+      ``columns_``, calls ``_fit_columns`` and seeds its generator from
+      ``random_state``;
+    - ``augment_tensor(X, generator)``: checks the tensor, hands the selected
+      columns to ``_augment_block`` and copies the others bit for bit;
+    - ``augment(X)``: a new view of an ndarray, a DataFrame (index and columns
+      kept) or a CSR matrix, from a torch seed drawn from the fitted generator
+      at each call, so that successive views differ and a refit with the same
+      int ``random_state`` replays them; a view that overflowed to NaN or
+      infinity is refused with a clear error;
+    - ``transform(X)``, the identity (a validated copy), and
+      ``fit_transform(X)``, one training view (``fit(X).augment(X)``), so that
+      an augmenter in a Pipeline augments the training data only;
+    - ``get_feature_names_out``, ``set_output``, pickling (device tensors
+      cached by ``_tensor`` are left out) and scikit-learn tags (float32 and
+      float64 preserved, sparse input accepted, NaN refused).
+
+    :func:`~skcontrast.utils.estimator_checks.check_augmenter` runs skcontrast's
+    augmenter checks on an instance; give it non-zero strengths, since an
+    augmenter at zero strength is the identity and passes most checks
+    vacuously. scikit-learn's ``parametrize_with_checks`` applies too, with
+    ``check_transformer_general`` and ``check_transformer_data_not_an_array``
+    expected to fail: ``fit_transform`` returns a view while ``transform`` is
+    the identity, by design.
+
+    Attributes
+    ----------
+    columns_ : ndarray of shape (n_columns,)
+        Indices of the augmented columns, set by ``fit``.
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen in fit, when X was a DataFrame.
+
+    See Also
+    --------
+    FunctionAugmenter : an augmenter from a torch function, without a subclass.
+    skcontrast.utils.estimator_checks.check_augmenter : the checks an augmenter passes.
+
+    Examples
+    --------
+    Multiplicative noise ``x * (1 + N(0, std))``: no statistics to record, so
+    no ``_fit_columns``.
+
+    >>> from numbers import Real
+    >>> import numpy as np
+    >>> import torch
+    >>> from sklearn.utils._param_validation import Interval
+    >>> from skcontrast.augment import BaseAugmenter
+    >>> from skcontrast.utils.estimator_checks import check_augmenter
+    >>> class Scale(BaseAugmenter):
+    ...     '''Multiply each entry by 1 + N(0, std).'''
+    ...
+    ...     _parameter_constraints = {
+    ...         **BaseAugmenter._parameter_constraints,
+    ...         "std": [Interval(Real, 0, None, closed="left")],
+    ...     }
+    ...     _zero_strength = {"std": 0.0}
+    ...
+    ...     def __init__(self, *, std=0.05, columns=None, random_state=None):
+    ...         self.std = std
+    ...         self.columns = columns
+    ...         self.random_state = random_state
+    ...
+    ...     def _augment_block(self, X_cols, generator):
+    ...         noise = torch.randn(
+    ...             X_cols.shape, generator=generator, device=X_cols.device, dtype=X_cols.dtype
+    ...         )
+    ...         return X_cols * (1 + self.std * noise)
+    >>> X = np.arange(1.0, 7.0).reshape(3, 2)
+    >>> scale = Scale(std=0.1, columns=[0], random_state=0).fit(X)
+    >>> view = scale.augment(X)
+    >>> bool((view[:, 0] != X[:, 0]).all()), bool((view[:, 1] == X[:, 1]).all())
+    (True, True)
+
+    pickle finds a class by its module and name. A class defined in a module of
+    yours, a script or a notebook needs nothing more; one defined in a
+    doctest, as here, is added to its module by hand before the checks pickle
+    it:
+
+    >>> import sys
+    >>> sys.modules[__name__].Scale = Scale
+    >>> check_augmenter(Scale(std=0.1))
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -210,8 +333,12 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         out.index_copy_(1, cols, block)
         return out
 
+    @abstractmethod
     def _augment_block(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        raise NotImplementedError
+        """Return a new random view of the selected columns ``X`` (same shape, dtype, device).
+
+        Every random number comes from ``generator``; ``X`` is not modified.
+        """
 
     def augment(self, X):
         """Return a new random view of X (same shape, dtype and container).

@@ -1,4 +1,9 @@
-"""make_views: several random views from a fitted augmenter or Pipeline of augmenters."""
+"""Views from an augmenter or a Pipeline of augmenters: fitting them, and drawing views.
+
+``fit_views`` fits a clone of an augmenter the way ``ContrastiveEmbedder`` does;
+``make_views`` draws several random views from a fitted one, and
+``augment_tensor_with`` one view of a tensor on its device.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,12 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
+from sklearn.base import clone
 from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
 
 from skcontrast.utils._sklearn import Interval, check_is_fitted, validate_params
 from skcontrast.utils._validation import as_float32, check_finite
@@ -52,6 +60,98 @@ def _steps(augmenter) -> list:
             raise TypeError(f"augmenter: {type(step).__name__} has neither augment nor transform.")
         check_is_fitted(step)
     return steps
+
+
+def fit_views(augmenter, X, *, seed: int, feature_names=None):
+    """Fit a clone of an augmenter, or of a Pipeline of augmenters, to make training views.
+
+    What ``ContrastiveEmbedder.fit`` does with its ``augmenter``, in this order:
+
+    1. clone ``augmenter`` (the argument is left untouched) and unroll its
+       Pipelines into steps, nested Pipelines included, ``"passthrough"`` and
+       None steps dropped (a ``ColumnTransformer`` or ``FeatureUnion`` holding
+       augmenters is a ``ValueError``, as in :func:`make_views`);
+    2. give each step whose ``random_state`` is None a seed of its own, drawn
+       in step order from ``numpy.random.default_rng(seed)`` as
+       ``int(rng.integers(2**31 - 1))``; steps with a ``random_state`` set, or
+       without one, draw nothing. So ``make_views`` on the result replays, and
+       the same ``seed`` gives the same fitted steps;
+    3. densify a CSR X (``X.toarray()``) unless every step with ``fit``
+       declares sparse input in its scikit-learn tags;
+    4. wrap a dense ndarray X in a DataFrame with ``feature_names`` as its
+       columns, when given, so that ``columns=`` can name columns;
+    5. fit each step on the previous step's ``transform`` output (the identity
+       for augmenters, a scaled X after a ``StandardScaler``), not on a random
+       view as ``Pipeline.fit`` would: ``bounds="fit"`` and the imputed means
+       come from the real data. A step's ndarray output is named with the
+       DataFrame's columns again.
+
+    Parameters
+    ----------
+    augmenter : augmenter, Pipeline of augmenters, or other transformer
+        Not modified. There is no default here: the caller passes its own
+        (the embedder passes ``ConditionJitter(std=0.1)`` for None).
+    X : ndarray, CSR matrix or DataFrame of shape (n_samples, n_features)
+        Validated training data.
+    seed : int
+        Seeds the steps whose ``random_state`` is None (the embedder passes
+        the seed it draws from its own ``random_state``).
+    feature_names : array-like of str or None, default=None
+        Column names for a dense ndarray X (the embedder's
+        ``feature_names_in_``); ignored for CSR input.
+
+    Returns
+    -------
+    augmenter : the fitted clone
+        A Pipeline comes back as a Pipeline, with its steps fitted.
+
+    Raises
+    ------
+    ValueError
+        For augmenters hidden in a ``ColumnTransformer`` or ``FeatureUnion``,
+        and whatever a step's ``fit`` raises (invalid parameters, ``columns``
+        naming unknown columns, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skcontrast.augment import BitDropout, ConditionJitter, make_views
+    >>> from skcontrast.augment._views import fit_views
+    >>> X = np.hstack([np.zeros((3, 2)), np.ones((3, 8))])
+    >>> pipe = make_pipeline(ConditionJitter(std=0.05, columns=["T", "conc"]), BitDropout(p=0.2))
+    >>> names = ["T", "conc"] + [f"bit{i}" for i in range(8)]
+    >>> fitted = fit_views(pipe, X, seed=0, feature_names=names)
+    >>> fitted[0].columns_.tolist(), pipe[0].random_state is None
+    ([0, 1], True)
+    >>> rng = np.random.default_rng(0)
+    >>> [step.random_state for step in fitted] == [int(rng.integers(2**31 - 1)) for _ in range(2)]
+    True
+    """
+    augmenter = clone(augmenter)
+    steps = _flatten(augmenter)  # nested Pipelines unrolled; passthrough dropped
+    # random_state=None steps get seeds from ours, so make_views(fitted, X)
+    # replays too (the embedder's training views come from its net's generator)
+    rng = np.random.default_rng(seed)
+    for step in steps:
+        params = step.get_params(deep=False) if hasattr(step, "get_params") else {}
+        if "random_state" in params and params["random_state"] is None:
+            step.set_params(random_state=int(rng.integers(2**31 - 1)))
+    X_fit = X
+    if sp.issparse(X) and not all(
+        get_tags(step).input_tags.sparse for step in steps if hasattr(step, "fit")
+    ):
+        X_fit = X.toarray()
+    if isinstance(X_fit, np.ndarray) and feature_names is not None:
+        X_fit = pd.DataFrame(X_fit, columns=feature_names)
+    for i, step in enumerate(steps):
+        step.fit(X_fit)
+        if i + 1 < len(steps):
+            out = step.transform(X_fit)
+            if isinstance(X_fit, pd.DataFrame) and not isinstance(out, pd.DataFrame):
+                out = pd.DataFrame(out, columns=X_fit.columns, index=X_fit.index)
+            X_fit = out
+    return augmenter
 
 
 @validate_params(

@@ -1,126 +1,39 @@
-"""The estimator-check harness: which estimators are tested, with which parameters.
+"""Checks that an augmenter behaves as skcontrast's augmenters do.
 
-``tests/test_common.py`` runs scikit-learn's ``parametrize_with_checks`` over
-:func:`_tested_estimators`, declaring the checks each estimator legitimately
-fails in :data:`EXPECTED_FAILED_CHECKS` (each with its one-line reason).
+:func:`check_augmenter` runs every check below on one augmenter instance (a
+subclass of :class:`~skcontrast.augment.BaseAugmenter`, or any object with the
+same methods); each ``check_augmenter_*(name, augmenter)`` is one of them, to
+run alone. They complement scikit-learn's ``parametrize_with_checks``, as
+imbalanced-learn's sampler checks do (``_yield_sampler_checks``), with what
+scikit-learn cannot know about augmenters: the identity at zero strength, no
+mutation of X, successive views that differ, replay after a refit, a clone or
+a pickle, float32 kept, finite views, and ``transform`` as the identity.
 
-Every public estimator must have an entry in :data:`INIT_PARAMS` (``{}`` when the
-defaults are fine); a discovery test compares :func:`all_estimators` with it, so a
-new estimator cannot be forgotten. ``INIT_PARAMS`` sets non-zero strengths for
-augmenters (an augmenter at zero strength is the identity and would pass every
-check vacuously) and tiny networks for the embedder.
+Give the augmenter non-zero strengths: at zero strength it is the identity and
+most checks pass vacuously. skcontrast's own augmenters are checked in
+``tests/augment/test_augmenter_checks.py``, with the parameters the common
+tests use (the private registry ``skcontrast.utils._test_common``).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import pickle
-import pkgutil
 from collections.abc import Iterator
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 
-import skcontrast
-from skcontrast.augment import BitDropout, ConditionJitter, SpectrumAugmenter
-from skcontrast.embed import ContrastiveEmbedder
-from skcontrast.featurize import DescriptorFeaturizer, MorganFeaturizer
-from skcontrast.neighbors import CosineRetriever
-
-#: Parameters used to build each estimator for the common checks.
-INIT_PARAMS: dict[type, dict] = {
-    ContrastiveEmbedder: {
-        "hidden_dims": (8,),
-        "n_components": 3,
-        "projection_dim": 4,
-        "batch_size": 32,
-        "max_epochs": 2,
-        "device": "cpu",
-        "random_state": 0,
-    },
-    BitDropout: {"p": 0.2, "random_state": 0},
-    DescriptorFeaturizer: {},
-    MorganFeaturizer: {"n_bits": 64},
-    CosineRetriever: {"n_neighbors": 3, "batch_size": 7},
-    ConditionJitter: {"std": 0.1, "relative_std": 0.05, "mask_prob": 0.2, "random_state": 0},
-    SpectrumAugmenter: {
-        "noise_std": 0.05,
-        "scale_std": 0.05,
-        "baseline_slope_std": 0.01,
-        "baseline_offset_std": 0.05,
-        "max_shift": 1,
-        "stretch_std": 0.01,
-        "band_dropout_prob": 0.5,
-        "band_max_width": 2,
-        "random_state": 0,
-    },
-}
-
-_AUGMENTER_XFAILS = {
-    "check_transformer_general": (
-        "augmenters are dropout-like: fit_transform returns a random training view while "
-        "transform is the identity, so the two differ by design (DESIGN.md)"
-    ),
-    "check_transformer_data_not_an_array": (
-        "compares fit_transform with fit().transform, which differ by design for augmenters "
-        "(a random training view vs the identity)"
-    ),
-}
-
-_STATELESS_NAMES = (
-    "stateless featurizer: its output columns follow from its parameters alone, so "
-    "get_feature_names_out works before fit (string-input behaviour is tested in "
-    "tests/featurize)"
-)
-
-#: ``{Estimator: {check_name: reason}}`` for checks that fail by design.
-EXPECTED_FAILED_CHECKS: dict[type, dict[str, str]] = {
-    BitDropout: dict(_AUGMENTER_XFAILS),
-    ConditionJitter: dict(_AUGMENTER_XFAILS),
-    SpectrumAugmenter: dict(_AUGMENTER_XFAILS),
-    DescriptorFeaturizer: {"check_get_feature_names_out_error": _STATELESS_NAMES},
-    MorganFeaturizer: {"check_get_feature_names_out_error": _STATELESS_NAMES},
-}
-
-
-def all_estimators() -> list[tuple[str, type]]:
-    """Public estimator classes of skcontrast, found by walking its public packages.
-
-    A class is public when a public (sub)package lists it in ``__all__``.
-
-    Returns
-    -------
-    list of (name, class), sorted by name.
-    """
-    found: dict[str, type] = {}
-    modules = [skcontrast]
-    for info in pkgutil.walk_packages(skcontrast.__path__, prefix="skcontrast."):
-        if any(part.startswith("_") for part in info.name.split(".")):
-            continue
-        if not info.ispkg and info.name.rsplit(".", 1)[-1] not in {"losses", "metrics", "plotting"}:
-            continue
-        try:
-            modules.append(importlib.import_module(info.name))
-        except ImportError:  # an optional extra (e.g. matplotlib) is missing
-            continue
-    for module in modules:
-        for name in getattr(module, "__all__", ()):
-            obj = getattr(module, name, None)
-            if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
-                found[name] = obj
-    return sorted(found.items())
-
-
-def _tested_estimators() -> Iterator[BaseEstimator]:
-    """Yield one small instance of every estimator listed in :data:`INIT_PARAMS`."""
-    for cls, params in sorted(INIT_PARAMS.items(), key=lambda item: item[0].__name__):
-        yield cls(**params)
-
-
-def _expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
-    """The ``expected_failed_checks`` callable for ``parametrize_with_checks``."""
-    return EXPECTED_FAILED_CHECKS.get(type(estimator), {})
+__all__ = [
+    "check_augmenter",
+    "check_augmenter_does_not_mutate_input",
+    "check_augmenter_identity_at_zero_strength",
+    "check_augmenter_no_nan",
+    "check_augmenter_pickle_replays_next_view",
+    "check_augmenter_preserves_float32",
+    "check_augmenter_refit_and_clone_replay",
+    "check_augmenter_successive_views_differ",
+    "check_augmenter_transform_is_identity",
+]
 
 
 # --------------------------------------------------------------------------
@@ -128,7 +41,7 @@ def _expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
 
 
 def _augmenter_data(dtype=np.float64) -> np.ndarray:
-    """Spectrum-like positive rows, long enough for any band width used in INIT_PARAMS."""
+    """Spectrum-like positive rows (25 x 40), long enough for small band widths."""
     rng = np.random.default_rng(0)
     return rng.uniform(0.5, 2.0, size=(25, 40)).astype(dtype)
 
@@ -236,7 +149,26 @@ def _yield_augmenter_checks(augmenter) -> Iterator:
 
 
 def check_augmenter(augmenter) -> None:
-    """Run every augmenter check on ``augmenter`` (raises AssertionError on the first failure).
+    """Run every augmenter check on ``augmenter``; raise AssertionError on the first failure.
+
+    The augmenter is cloned for each check (and seeded with ``random_state=0``
+    when its ``random_state`` is None), so it is not modified.
+
+    Parameters
+    ----------
+    augmenter : BaseAugmenter
+        An unfitted augmenter with non-zero strengths (at zero strength it is
+        the identity, and most checks would pass vacuously). Its class must be
+        importable by module and name, so that the pickle check can pickle it.
+
+    Raises
+    ------
+    AssertionError
+        Naming the augmenter and what failed, e.g. "Scale modified X in place".
+
+    See Also
+    --------
+    skcontrast.augment.BaseAugmenter : the base class to subclass, with a worked example.
 
     Examples
     --------

@@ -1,15 +1,17 @@
-"""skcontrast's own augmenter checks over every augmenter in INIT_PARAMS."""
+"""skcontrast's own augmenter checks over every augmenter in INIT_PARAMS (utils/_test_common)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pytest
 
-from skcontrast.augment._base import BaseAugmenter
+import skcontrast.augment
+from skcontrast.augment import BaseAugmenter
+from skcontrast.utils._test_common import _tested_estimators
 from skcontrast.utils.estimator_checks import (
-    _tested_estimators,
     _yield_augmenter_checks,
     check_augmenter_identity_at_zero_strength,
 )
@@ -19,11 +21,27 @@ CASES = [(aug, check) for aug in AUGMENTERS for check in _yield_augmenter_checks
 
 
 def test_every_augmenter_class_is_checked():
-    assert {type(a).__name__ for a in AUGMENTERS} >= {
-        "BitDropout",
-        "ConditionJitter",
-        "SpectrumAugmenter",
+    """Every public augmenter has non-identity parameters in INIT_PARAMS (utils/_test_common)."""
+    public = {
+        name
+        for name in skcontrast.augment.__all__
+        if isinstance(obj := getattr(skcontrast.augment, name), type)
+        and issubclass(obj, BaseAugmenter)
+        and obj is not BaseAugmenter
     }
+    assert public >= {"BitDropout", "ConditionJitter", "FunctionAugmenter", "SpectrumAugmenter"}
+    assert {type(a).__name__ for a in AUGMENTERS} == public
+
+
+def test_every_augment_module_has_its_test_module():
+    """Tests mirror the package: skcontrast/augment/_name.py is tested in test_name.py."""
+    package = Path(skcontrast.augment.__file__).parent
+    here = Path(__file__).parent
+    modules = sorted(p.stem[1:] for p in package.glob("_*.py") if p.stem != "__init__")
+    missing = [m for m in modules if not (here / f"test_{m}.py").is_file()]
+    assert not missing, (
+        f"no tests/augment/test_<name>.py for skcontrast/augment/_<name>.py: {missing}"
+    )
 
 
 @pytest.mark.parametrize(

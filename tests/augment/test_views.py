@@ -1,11 +1,13 @@
-"""make_views with one augmenter or a Pipeline; augmenters inside sklearn tools."""
+"""make_views with one augmenter or a Pipeline; augmenters inside sklearn tools; fit_views."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 import torch
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -13,6 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skcontrast.augment import BitDropout, ConditionJitter, SpectrumAugmenter, make_views
+from skcontrast.augment._views import fit_views
 
 
 def _times_1e39(X):
@@ -201,3 +204,167 @@ def test_a_foreign_step_making_nan_is_named(dtype):
         r"NaN \(NaN or inf are not allowed\) in column 1 at row\(s\) \[1\]",
     ):
         augment_tensor_with(pipe, torch.tensor(X, dtype=dtype), torch.Generator())
+
+
+# ------------------------------------------------------------------ fit_views
+class _Recorder(TransformerMixin, BaseEstimator):
+    """Records what its fit saw; declares sparse input only when ``sparse=True``."""
+
+    def __init__(self, sparse=True):
+        self.sparse = sparse
+
+    def fit(self, X, y=None):
+        self.seen_type_ = type(X)
+        self.seen_sparse_ = sp.issparse(X)
+        self.seen_columns_ = list(X.columns) if isinstance(X, pd.DataFrame) else None
+        self.seen_ = X.toarray() if sp.issparse(X) else np.array(X, copy=True)
+        return self
+
+    def transform(self, X):
+        return X.toarray() * 2.0 if sp.issparse(X) else np.asarray(X) * 2.0
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self.sparse
+        return tags
+
+
+def test_fit_views_returns_a_fitted_clone_and_leaves_the_argument_alone():
+    X = _mof_like(np.random.default_rng(0))
+    pipe = make_pipeline(ConditionJitter(std=0.1), BitDropout(p=0.2, columns=slice(4, None)))
+    fitted = fit_views(pipe, X, seed=5)
+    assert fitted is not pipe and fitted[0] is not pipe[0]
+    assert pipe[0].random_state is None and not hasattr(pipe[0], "columns_")
+    assert fitted[1].columns_.tolist() == list(range(4, 20))
+    v1, v2 = make_views(fitted, X)
+    assert not np.array_equal(v1, v2)
+    single = fit_views(ConditionJitter(std=0.1), X, seed=5)
+    assert isinstance(single, ConditionJitter) and single.n_features_in_ == 20
+
+
+def test_fit_views_seeds_the_unseeded_steps_in_order_from_seed():
+    """``default_rng(seed)``, then ``int(rng.integers(2**31 - 1))`` per step whose
+    random_state is None, in step order (nested Pipelines unrolled, passthrough
+    dropped); set seeds are kept and draw nothing; steps without one draw nothing."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import QuantileTransformer
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    pipe = Pipeline(
+        [
+            ("a", ConditionJitter(std=0.1)),
+            ("scale", StandardScaler()),
+            ("skip", "passthrough"),
+            ("b", ConditionJitter(std=0.1, random_state=7)),
+            ("inner", make_pipeline(ConditionJitter(std=0.1), None)),
+            ("quantile", QuantileTransformer(n_quantiles=10)),
+        ]
+    )
+    fitted = fit_views(pipe, X, seed=123)
+    rng = np.random.default_rng(123)
+    expected = [int(rng.integers(2**31 - 1)) for _ in range(3)]
+    got = [
+        fitted.named_steps["a"].random_state,
+        fitted.named_steps["inner"][0].random_state,
+        fitted.named_steps["quantile"].random_state,
+    ]
+    assert got == expected
+    assert fitted.named_steps["b"].random_state == 7
+    # the same seed gives the same fitted steps, hence the same views
+    again = fit_views(pipe, X, seed=123)
+    for v, w in zip(make_views(fitted, X), make_views(again, X), strict=True):
+        np.testing.assert_array_equal(v, w)
+    other = fit_views(pipe, X, seed=124)
+    assert other.named_steps["a"].random_state != expected[0]
+
+
+def test_fit_views_fits_each_step_on_the_previous_transform_not_on_a_view():
+    """bounds="fit" and the imputed means come from the real (scaled) data."""
+    X = np.random.default_rng(0).normal(3.0, 2.0, size=(50, 3))
+    pipe = make_pipeline(
+        ConditionJitter(std=100.0),
+        StandardScaler(),
+        ConditionJitter(std=100.0, mask_prob=0.5, bounds="fit"),
+        _Recorder(),
+    )
+    fitted = fit_views(pipe, X, seed=0)
+    scaled = StandardScaler().fit_transform(X)
+    np.testing.assert_allclose(fitted[1].mean_, X.mean(axis=0))
+    np.testing.assert_allclose(fitted[2].mean_, scaled.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(fitted[2].bounds_[:, 0], scaled.min(axis=0))
+    np.testing.assert_allclose(fitted[2].bounds_[:, 1], scaled.max(axis=0))
+    np.testing.assert_allclose(fitted[3].seen_, scaled)
+
+
+def test_fit_views_names_columns_with_feature_names():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    names = np.array(["T", "conc", "t"], dtype=object)
+    pipe = make_pipeline(
+        ConditionJitter(std=0.1, columns=["T"]),
+        _Recorder(),  # its ndarray output is named again for the next step
+        ConditionJitter(std=0.1, columns=["conc", "t"]),
+    )
+    fitted = fit_views(pipe, X, seed=0, feature_names=names)
+    assert fitted[0].columns_.tolist() == [0] and fitted[2].columns_.tolist() == [1, 2]
+    assert fitted[1].seen_columns_ == ["T", "conc", "t"]
+    assert fitted[0].feature_names_in_.tolist() == ["T", "conc", "t"]
+    # without names, names are an error of the step's fit
+    with pytest.raises(ValueError, match="need X to be a DataFrame"):
+        fit_views(pipe, X, seed=0)
+    # without names, arrays stay arrays
+    plain = fit_views(make_pipeline(_Recorder()), X, seed=0)
+    assert plain[0].seen_type_ is np.ndarray
+
+
+def test_fit_views_densifies_csr_only_for_steps_without_sparse_input():
+    X = sp.random(30, 8, density=0.3, format="csr", random_state=0)
+    sparse_ok = fit_views(make_pipeline(BitDropout(p=0.2), _Recorder(sparse=True)), X, seed=0)
+    assert sparse_ok[0].n_features_in_ == 8 and sparse_ok[1].seen_sparse_
+    dense = fit_views(make_pipeline(BitDropout(p=0.2), _Recorder(sparse=False)), X, seed=0)
+    assert dense[1].seen_type_ is np.ndarray and not dense[1].seen_sparse_
+    np.testing.assert_array_equal(dense[1].seen_, X.toarray())
+    # feature names never wrap CSR in a DataFrame
+    names = [f"bit{i}" for i in range(8)]
+    kept = fit_views(make_pipeline(_Recorder(sparse=True)), X, seed=0, feature_names=names)
+    assert kept[0].seen_columns_ is None and kept[0].seen_sparse_
+
+
+def test_fit_views_refuses_augmenters_hidden_in_a_column_transformer():
+    from sklearn.compose import make_column_transformer
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    meta = make_column_transformer((ConditionJitter(std=1.0), [0]), remainder="passthrough")
+    with pytest.raises(ValueError, match="holds ConditionJitter"):
+        fit_views(meta, X, seed=0)
+
+
+def test_fit_views_matches_contrastive_embedder_augmenter_():
+    """The embedder's fitted augmenter is fit_views(augmenter, X, seed=its seed)."""
+    from skcontrast.embed import ContrastiveEmbedder
+    from skcontrast.utils._random import check_generator, draw_seed
+
+    X = pd.DataFrame(
+        _mof_like(np.random.default_rng(0)), columns=[f"c{i}" for i in range(20)]
+    ).astype(np.float32)
+    pipe = make_pipeline(
+        ConditionJitter(std=0.1, columns=["c0", "c1", "c2", "c3"]),
+        BitDropout(p=0.1, columns=[f"c{i}" for i in range(4, 20)]),
+    )
+    emb = ContrastiveEmbedder(
+        augmenter=pipe,
+        hidden_dims=(),
+        n_components=2,
+        projection_dim=None,
+        batch_size=20,
+        max_epochs=1,
+        device="cpu",
+        random_state=3,
+    ).fit(X)
+    ours = fit_views(
+        pipe, X.to_numpy(), seed=draw_seed(check_generator(3)), feature_names=emb.feature_names_in_
+    )
+    for a, b in zip(emb.augmenter_, ours, strict=True):
+        assert a.get_params() == b.get_params()
+        np.testing.assert_array_equal(a.columns_, b.columns_)
+    for v, w in zip(make_views(emb.augmenter_, X), make_views(ours, X), strict=True):
+        np.testing.assert_array_equal(v, w)
