@@ -1,4 +1,4 @@
-"""Losses against the lecture's worked example, a float64 NumPy reference, and edge cases."""
+"""Losses: the lecture's worked example, a float64 NumPy reference, edge cases, the contract."""
 
 import math
 
@@ -8,7 +8,19 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skcontrast.losses import InfoNCELoss, NTXentLoss, SupConLoss, info_nce, nt_xent, supcon
+from skcontrast import losses
+from skcontrast.losses import (
+    LOSSES,
+    ContrastiveLoss,
+    InfoNCELoss,
+    NTXentLoss,
+    SupConLoss,
+    _temperature_applies,
+    check_loss,
+    info_nce,
+    nt_xent,
+    supcon,
+)
 
 
 def _np_nt_xent(z1, z2, t):
@@ -299,3 +311,298 @@ def test_supcon_accepts_integer_and_bool_labels():
         [0, 1, 0, 1, 1, 0],
     ):
         torch.testing.assert_close(supcon(z, labels, 0.5), expected)
+
+
+# --- the ContrastiveLoss contract -------------------------------------------------------
+
+
+def _views(b, d=4, seed=12, dtype=torch.float32):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(b, d, generator=g, dtype=dtype), torch.randn(b, d, generator=g, dtype=dtype)
+
+
+def _labels(b):
+    return torch.arange(b) % 2  # two classes, every class at least once for b >= 2
+
+
+def _function_call(name, z1, z2, labels, t):
+    """The loss through the existing function, as the net calls it today."""
+    if name == "supcon":
+        return supcon(torch.cat([z1, z2]), torch.cat([labels, labels]), t)
+    return {"nt_xent": nt_xent, "info_nce": info_nce}[name](z1, z2, t)
+
+
+def test_registry_lists_the_built_in_losses():
+    assert dict(LOSSES) == {"nt_xent": NTXentLoss, "info_nce": InfoNCELoss, "supcon": SupConLoss}
+    with pytest.raises(TypeError):
+        LOSSES["mine"] = NTXentLoss  # read-only: pass your own loss as a class
+
+
+def test_every_registered_loss_is_public():
+    for name, cls in LOSSES.items():
+        assert getattr(losses, cls.__name__) is cls
+        assert cls.__name__ in losses.__all__, name
+    for name in ("ContrastiveLoss", "LOSSES", "check_loss"):
+        assert name in losses.__all__
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_registered_loss_follows_the_contract(name):
+    cls = LOSSES[name]
+    assert issubclass(cls, ContrastiveLoss)
+    assert isinstance(cls.requires_labels, bool)
+    loss = cls(temperature=0.3)
+    assert loss.temperature == 0.3
+    z1, z2 = _views(6)
+    labels = _labels(6)
+    got = loss.forward_views(z1, z2, labels)
+    assert got.shape == () and got.dtype == torch.float32 and torch.isfinite(got)
+    # the views call equals the existing function call, bit for bit
+    assert torch.equal(got, _function_call(name, z1, z2, labels, 0.3))
+    if cls.requires_labels:
+        with pytest.raises(ValueError, match="labels"):
+            loss.forward_views(z1, z2)
+    else:
+        # labels are ignored, so the net may always pass them
+        assert torch.equal(loss.forward_views(z1, z2), got)
+        assert torch.equal(loss(z1, z2), got)
+        assert torch.equal(loss.forward_views(z1, z2, torch.zeros(6, dtype=torch.int64)), got)
+
+
+@pytest.mark.parametrize("b", [2, 5, 64])
+@pytest.mark.parametrize("t", [0.05, 1.0])
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_chance_value_is_the_loss_of_identical_embeddings(name, t, b):
+    loss = LOSSES[name](temperature=t)
+    chance = loss.chance_value(b)
+    z = torch.ones(b, 3, dtype=torch.float64)
+    value = loss.forward_views(z, 2.5 * z, _labels(b)).item()  # collinear: all equal
+    assert loss.forward_views(torch.zeros(b, 3), torch.zeros(b, 3), _labels(b)).item() == (
+        pytest.approx(value, rel=1e-6)
+    )
+    if name == "supcon":
+        # identical embeddings give log(2B - 1) whatever the labels, yet the best
+        # reachable value depends on the class sizes too: not a chance reference
+        assert chance is None
+        assert value == pytest.approx(math.log(2 * b - 1), rel=1e-9)
+        assert loss.forward_views(z, z, torch.zeros(b, dtype=torch.int64)).item() == (
+            pytest.approx(value, rel=1e-9)
+        )
+    else:
+        assert isinstance(chance, float)
+        assert value == pytest.approx(chance, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_chance_formula_states_the_chance_value(name):
+    cls = LOSSES[name]
+    formula = cls.chance_formula
+    if cls().chance_value(2) is None:
+        assert formula is None
+        return
+    assert formula in {"log(2b - 1)", "log(b)"}
+    for b in (2, 5, 64):
+        arg = 2 * b - 1 if formula == "log(2b - 1)" else b
+        assert cls().chance_value(b) == math.log(arg)
+
+
+def test_chance_values_of_the_built_in_losses():
+    assert NTXentLoss().chance_value(5) == pytest.approx(math.log(9))
+    assert InfoNCELoss().chance_value(5) == pytest.approx(math.log(5))
+    assert NTXentLoss().chance_value(np.int64(3)) == pytest.approx(math.log(5))
+
+
+@pytest.mark.parametrize("batch_size", [1, 0, -3, 2.0, True, "4", None])
+@pytest.mark.parametrize("cls", [*LOSSES.values(), "base"])
+def test_chance_value_rejects_bad_batch_sizes(cls, batch_size):
+    loss = _AlignmentLoss() if cls == "base" else cls()
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 2"):
+        loss.chance_value(batch_size)
+
+
+def test_supcon_forward_views_label_errors():
+    z1, z2 = _views(4)
+    loss = SupConLoss()
+    with pytest.raises(ValueError, match=r"one entry per row of z1.*\(3,\) for 4 rows"):
+        loss.forward_views(z1, z2, torch.tensor([0, 1, 0]))
+    with pytest.raises(ValueError, match="labels must be integer"):
+        loss.forward_views(z1, z2, torch.tensor([0.0, 1.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="same shape"):
+        loss.forward_views(z1, z2[:3], torch.tensor([0, 1, 0, 1]))
+    # arrays and lists are converted, as supcon does
+    expected = loss.forward_views(z1, z2, torch.tensor([0, 1, 0, 1]))
+    torch.testing.assert_close(loss.forward_views(z1, z2, np.array([0, 1, 0, 1])), expected)
+    torch.testing.assert_close(loss.forward_views(z1, z2, [0, 1, 0, 1]), expected)
+
+
+def test_supcon_forward_views_with_unique_labels_is_nt_xent():
+    z1, z2 = _views(5)
+    got = SupConLoss(0.3).forward_views(z1, z2, torch.arange(5))
+    assert got.item() == pytest.approx(nt_xent(z1, z2, 0.3).item(), rel=1e-5)
+
+
+def test_old_module_calls_are_unchanged():
+    z1, z2 = _views(4)
+    labels = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1])
+    z = torch.cat([z1, z2])
+    assert torch.equal(NTXentLoss(0.7)(z1, z2), nt_xent(z1, z2, 0.7))
+    assert torch.equal(InfoNCELoss(0.7)(z1, z2), info_nce(z1, z2, 0.7))
+    assert torch.equal(SupConLoss(0.7)(z, labels), supcon(z, labels, 0.7))
+    terms = NTXentLoss(0.7, reduction="none").forward_views(z1, z2)
+    assert torch.equal(terms, nt_xent(z1, z2, 0.7, reduction="none"))
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_forward_views_gradcheck_float64(name):
+    z1, z2 = (z.requires_grad_(True) for z in _views(4, 3, dtype=torch.float64))
+    loss = LOSSES[name](temperature=0.5)
+    labels = _labels(4)
+    assert torch.autograd.gradcheck(lambda a, b: loss.forward_views(a, b, labels), (z1, z2))
+
+
+class _AlignmentLoss(ContrastiveLoss):
+    """A loss without a temperature: 1 - mean cosine similarity of the partners."""
+
+    def forward_views(self, z1, z2, labels=None):
+        return 1 - torch.nn.functional.cosine_similarity(z1, z2).mean()
+
+
+class _ScaledNTXent(NTXentLoss):
+    def __init__(self, temperature=0.2, scale=1.0):
+        super().__init__(temperature)
+        self.scale = scale
+
+    def forward_views(self, z1, z2, labels=None):
+        return self.scale * super().forward_views(z1, z2, labels)
+
+
+class _NeedsWidth(ContrastiveLoss):
+    def __init__(self, width):
+        super().__init__()
+        self.width = width
+
+    def forward_views(self, z1, z2, labels=None):
+        return z1.sum() * 0
+
+
+class _Abstract(ContrastiveLoss):
+    pass
+
+
+def test_base_class_defaults():
+    loss = _AlignmentLoss()
+    assert loss.requires_labels is False
+    assert loss.temperature is None
+    assert loss.chance_value(8) is None
+    assert loss.chance_formula is None
+    z1, z2 = _views(3)
+    assert torch.equal(loss(z1, z2), loss.forward_views(z1, z2))
+    with pytest.raises(TypeError, match="abstract"):
+        ContrastiveLoss()
+    with pytest.raises(TypeError, match="abstract"):
+        _Abstract()
+
+
+def test_a_learnable_temperature_can_replace_the_attribute():
+    class Learnable(NTXentLoss):
+        def __init__(self, temperature=0.2):
+            super().__init__(temperature)
+            self.temperature = torch.nn.Parameter(torch.tensor(float(temperature)))
+
+    loss = check_loss(Learnable, 0.4)
+    assert [p for p in loss.parameters()] == [loss.temperature]
+    z1, z2 = _views(4)
+    loss.forward_views(z1, z2).backward()
+    assert loss.temperature.grad is not None
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_check_loss_by_name(name):
+    loss = check_loss(name, temperature=0.4)
+    assert type(loss) is LOSSES[name]
+    assert loss.temperature == 0.4 and loss.reduction == "mean"
+    assert check_loss(name, 0.4) is not loss  # fresh every call
+    assert _temperature_applies(name)
+
+
+def test_check_loss_by_class():
+    loss = check_loss(_ScaledNTXent, temperature=0.4)
+    assert type(loss) is _ScaledNTXent and loss.temperature == 0.4 and loss.scale == 1.0
+    assert _temperature_applies(_ScaledNTXent)
+    # a class without a temperature parameter is built without arguments
+    plain = check_loss(_AlignmentLoss, temperature=0.4)
+    assert type(plain) is _AlignmentLoss and plain.temperature is None
+    assert not _temperature_applies(_AlignmentLoss)
+    with pytest.raises(ValueError, match="temperature"):
+        check_loss(NTXentLoss, temperature=-1.0)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        NTXentLoss(0.1, reduction="sum"),
+        InfoNCELoss(0.9),
+        SupConLoss(0.05),
+        _ScaledNTXent(0.3, scale=2.0),
+        _AlignmentLoss(),
+    ],
+    ids=lambda loss: type(loss).__name__,
+)
+def test_check_loss_deep_copies_an_instance_with_its_own_settings(loss):
+    got = check_loss(loss, temperature=0.4)
+    assert got is not loss and type(got) is type(loss)
+    assert vars(got).keys() == vars(loss).keys()
+    assert got.temperature == loss.temperature  # the embedder's temperature is ignored
+    assert getattr(got, "reduction", None) == getattr(loss, "reduction", None)
+    assert getattr(got, "scale", None) == getattr(loss, "scale", None)
+    assert not _temperature_applies(loss)
+    got.temperature = 123.0
+    assert loss.temperature != 123.0  # the parameter is never modified
+
+
+def test_check_loss_deep_copies_parameters():
+    loss = NTXentLoss()
+    loss.temperature = torch.nn.Parameter(torch.tensor(0.3))
+    got = check_loss(loss)
+    assert got.temperature is not loss.temperature
+    assert torch.equal(got.temperature, loss.temperature)
+
+
+@pytest.mark.parametrize(
+    ("loss", "error", "match"),
+    [
+        (
+            "ntxent",
+            ValueError,
+            r"loss must be one of the names \['info_nce', 'nt_xent', 'supcon'\]",
+        ),
+        ("", ValueError, "unknown name ''"),
+        (None, TypeError, "loss must be .*ContrastiveLoss subclass.*; got None"),
+        (3, TypeError, "loss must be .*; got 3"),
+        (nt_xent, TypeError, "loss must be .*; got <function nt_xent"),
+        (torch.nn.CrossEntropyLoss(), TypeError, "got a CrossEntropyLoss instance.*subclass"),
+        (torch.nn.MSELoss, TypeError, "got the class torch.nn.*MSELoss.*forward_views"),
+        (int, TypeError, "loss must be .*; got the class builtins.int"),
+        (ContrastiveLoss, TypeError, "loss must be .*abstract.*define forward_views"),
+        (_Abstract, TypeError, "abstract"),
+        (_NeedsWidth, TypeError, r"loss=_NeedsWidth could not be built as _NeedsWidth\(\)"),
+        (NTXentLoss(reduction="none"), ValueError, "loss must give a scalar.*reduction='none'"),
+    ],
+)
+def test_check_loss_rejects_bad_values(loss, error, match):
+    with pytest.raises(error, match=match):
+        check_loss(loss, temperature=0.2)
+
+
+def test_custom_loss_trains_a_linear_encoder():
+    """What the net does with any loss: one call for all, then backward and a step."""
+    torch.manual_seed(13)
+    g = torch.Generator().manual_seed(13)
+    x = torch.randn(16, 5, generator=g)
+    for loss_param in ("nt_xent", "supcon", _AlignmentLoss, _ScaledNTXent(0.5, scale=3.0)):
+        loss = check_loss(loss_param, temperature=0.5)
+        lin = torch.nn.Linear(5, 4)
+        labels = _labels(16) if loss.requires_labels else None
+        value = loss.forward_views(lin(x), lin(x + 0.1), labels)
+        value.backward()
+        assert torch.isfinite(value) and lin.weight.grad.abs().max() > 0
