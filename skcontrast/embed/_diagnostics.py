@@ -1,5 +1,7 @@
-"""What the training input looks like, for advice that fits it.
+"""The chance-level warning: the chance value of an epoch, and advice that fits the input.
 
+:func:`chance_level` is the chance value of an epoch's ``train_loss``, from the
+loss's :meth:`~skcontrast.losses.ContrastiveLoss.chance_value` for each batch.
 ``ContrastiveEmbedder.fit`` records :func:`input_kind` of its X (a few cheap
 statistics on a sample of rows); when the final training loss sits at its
 chance value, :func:`chance_advice` gives the advice for that kind of input and
@@ -9,11 +11,14 @@ preprocessing, other features a common scale.
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import scipy.sparse as sp
 
 from skcontrast.augment import BitDropout
 from skcontrast.augment._views import _flatten
+from skcontrast.losses import InfoNCELoss, NTXentLoss
 
 #: At most this many rows are looked at ...
 _MAX_ROWS = 256
@@ -32,6 +37,14 @@ _ROW_TOLERANCE = 0.05
 #: Standardised columns: the mean over the columns of |mean| and of |std - 1|
 #: is below this (the sample holds only some of the rows).
 _COLUMN_TOLERANCE = 0.25
+
+#: How the warning writes the chance value of a built-in loss: its formula for a
+#: batch of b rows, and the argument of its log. Any other loss is described by
+#: its ``chance_value``.
+_CHANCE_FORMULAS = {
+    NTXentLoss: ("log(2b - 1)", lambda b: 2 * b - 1),
+    InfoNCELoss: ("log(b)", lambda b: b),
+}
 
 _BITDROPOUT_ADVICE = (
     "The augmenter drops fingerprint bits: weaken it (a lower BitDropout p, so that "
@@ -152,3 +165,46 @@ def chance_advice(kind: str, augmenter=None) -> str:
     if _has_bit_dropout(augmenter):
         return _BITDROPOUT_ADVICE
     return _ADVICE.get(kind, _ADVICE["other"])
+
+
+def chance_level(loss, sizes: list[int]) -> tuple[float | None, str]:
+    """The chance value of an epoch's train_loss, and how it was computed.
+
+    skorch's ``train_loss`` is the mean of the batch losses weighted by batch
+    size, so the chance value is the same weighted mean of
+    ``loss.chance_value(b)`` over the epoch's batch sizes b: for NT-Xent
+    ``log(2b - 1)`` (one positive among 2b - 1 candidates), for InfoNCE
+    ``log(b)``.
+
+    Parameters
+    ----------
+    loss : ContrastiveLoss
+        The loss the net trained with.
+    sizes : list of int
+        The sizes of the epoch's training batches.
+
+    Returns
+    -------
+    chance : float or None
+        None when there were no batches or the loss has no chance value for
+        one of their sizes (``chance_value`` returns None, as SupCon's does).
+    how : str
+        The formula and the batches, for the warning.
+    """
+    values = {b: loss.chance_value(b) for b in sorted(set(sizes))}
+    if not sizes or any(value is None for value in values.values()):
+        return None, ""
+    formula, argument = _CHANCE_FORMULAS.get(
+        type(loss), (f"{type(loss).__qualname__}.chance_value(b)", None)
+    )
+    chance = float(np.average([values[b] for b in sizes], weights=sizes))
+    counts = sorted(collections.Counter(sizes).items(), reverse=True)
+    if len(counts) == 1:
+        b = sizes[0]
+        value = f"log({argument(b)})" if argument else f"{values[b]:.4f}"
+        return chance, f"{formula} = {value} for batches of b = {b} rows"
+    parts = " and ".join(", ".join(f"{n} x {b}" for b, n in counts).rsplit(", ", 1))
+    return chance, (
+        f"{formula} for a batch of b rows, averaged over the last epoch's batches, "
+        f"{parts} rows, weighted by b as train_loss is"
+    )

@@ -1,7 +1,9 @@
-"""Default torch modules: the MLP encoder and the projection head."""
+"""The torch modules of ContrastiveEmbedder: the default MLP encoder and projection
+head, how the ``encoder`` slot becomes a module, and the probe of its output width."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import torch
@@ -77,3 +79,52 @@ class ProjectionHead(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+
+def build_encoder(
+    encoder, encoder_kwargs, hidden_dims, n_features: int, n_components: int
+) -> nn.Module:
+    """The module for ``ContrastiveEmbedder``'s ``encoder`` slot.
+
+    None builds an :class:`MLPEncoder` (``hidden_dims`` unless
+    ``encoder_kwargs`` names its own); a Module subclass is called as
+    ``encoder(n_features, n_components, **encoder_kwargs)``; a Module instance
+    is deep-copied, so the parameter is never trained in place.
+    """
+    kwargs = dict(encoder_kwargs or {})
+    if encoder is None:
+        kwargs.setdefault("hidden_dims", tuple(hidden_dims))
+        return MLPEncoder(n_features, n_components, **kwargs)
+    if isinstance(encoder, nn.Module):
+        return copy.deepcopy(encoder)
+    if isinstance(encoder, type) and issubclass(encoder, nn.Module):
+        return encoder(n_features, n_components, **kwargs)
+    raise TypeError(
+        f"encoder must be None, a torch.nn.Module subclass or a Module instance, got {encoder!r}."
+    )
+
+
+def output_width(encoder: nn.Module, n_features: int) -> int:
+    """The encoder's output width, probed on a (2, n_features) batch of zeros.
+
+    The probe runs in eval mode without gradients and leaves the encoder's mode
+    as it was. An encoder that fails on the batch, or does not return a
+    ``(batch, width)`` tensor, is a ``ValueError``.
+    """
+    was_training = encoder.training
+    device = next(iter(encoder.parameters()), torch.zeros(0)).device
+    encoder.eval()
+    try:
+        with torch.no_grad():
+            out = encoder(torch.zeros(2, n_features, device=device))
+    except Exception as exc:
+        raise ValueError(f"the encoder failed on a (2, {n_features}) float32 batch: {exc}") from exc
+    finally:
+        encoder.train(was_training)
+    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != 2:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(
+            f"the encoder must map (batch, {n_features}) to (batch, n_components); "
+            f"it returned {shape}."
+        )
+    return int(out.shape[1])

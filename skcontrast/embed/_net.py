@@ -3,48 +3,42 @@
 skorch keeps the bookkeeping (history, callbacks, optimizer, device moves, CUDA-safe
 pickling); this subclass changes what a batch is and what a training step does:
 
-- batches are whole tensors sliced with a shuffled index tensor, never lists of
-  samples collated by a ``DataLoader`` (skorch's per-sample path caps training at
-  about 50 k samples/s on a GPU). X is moved to the device once when it fits, or
-  streamed from pinned CPU memory with non-blocking copies when it does not;
+- batches are whole tensors sliced with a shuffled index tensor
+  (:mod:`skcontrast.embed._batching`);
 - a training step draws two views of the batch with the augmenter's
   ``augment_tensor`` on the training device (a foreign scikit-learn transformer
   runs through its ``transform`` on the CPU), runs encoder -> projection head ->
-  contrastive loss on both views in one forward pass;
+  loss on both views in one forward pass, and calls the loss the one way every
+  :class:`~skcontrast.losses.ContrastiveLoss` is called:
+  ``criterion_.forward_views(z1, z2, labels)``;
+- ``criterion`` is ``ContrastiveEmbedder``'s ``loss`` (a registered name, a
+  ContrastiveLoss subclass or instance), built by
+  :func:`~skcontrast.losses.check_loss` with ``criterion__temperature``;
 - inference returns the encoder output only.
 """
 
 from __future__ import annotations
 
 import copy
-import math
-from collections.abc import Iterator
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
 
 from skcontrast.augment._views import _steps, apply_tensor_steps
+from skcontrast.embed._batching import BatchData, BatchIterator, _float32
+
+# FiniteLossGuard and EarlyStoppingWithHead lived in this module: pickles of
+# earlier versions name them here
+from skcontrast.embed._callbacks import EarlyStoppingWithHead, FiniteLossGuard
+from skcontrast.losses import _temperature_applies, check_loss
 from skcontrast.utils._torch import tensor_view
-from skcontrast.utils._validation import validate_float
 
-_SPARSE = "sparse"
-_DEVICE = "device"
-_PINNED = "pinned"
+__all__ = ["ContrastiveNet", "EarlyStoppingWithHead", "FiniteLossGuard"]
 
-
-def _float32(X):
-    """X (ndarray or CSR) as float32.
-
-    ``ContrastiveEmbedder`` passes float32 already; anything else goes through
-    the one float-input check, so that no cast here turns a value beyond
-    float32's range into infinity.
-    """
-    if getattr(X, "dtype", None) == np.float32 and (sp.issparse(X) or isinstance(X, np.ndarray)):
-        return X
-    return validate_float(None, X, reset=False, float32=True)
+#: The trained state that a failed partial_fit puts back.
+_STATEFUL = ("module_", "head_", "criterion_", "optimizer_")
 
 
 def _generator_key(name: str, device) -> str:
@@ -69,188 +63,51 @@ def _plain_generator_states(states: dict) -> dict:
     return plain
 
 
-def _fits_on_device(nbytes: int, device: torch.device) -> bool:
-    if device.type != "cuda":
-        return True
-    free, _ = torch.cuda.mem_get_info(device)
-    return nbytes < 0.5 * free
+def _on_cpu(state):
+    """A copy of a (nested) state dict with every tensor on the CPU.
 
-
-class BatchData:
-    """Training rows held for whole-batch indexing.
-
-    Dense X lives on the training device when it fits (on the CPU it is shared with
-    the NumPy array, no copy); otherwise in pinned CPU memory, copied batch by batch
-    with non-blocking transfers. CSR X stays sparse on the CPU and is densified one
-    batch at a time.
+    ``Module.load_state_dict`` and ``Optimizer.load_state_dict`` copy the values
+    back to the parameters' device.
     """
-
-    def __init__(self, X, y, device: torch.device) -> None:
-        self.device = device
-        X = _float32(X)
-        self.n = X.shape[0]
-        if sp.issparse(X):
-            self.X = sp.csr_matrix(X)
-            self.location = _SPARSE
-        else:
-            Xt = tensor_view(np.ascontiguousarray(X))
-            if _fits_on_device(Xt.element_size() * Xt.nelement(), device):
-                self.X = Xt.to(device)
-                self.location = _DEVICE
-            else:
-                self.X = Xt.pin_memory()
-                self.location = _PINNED
-                self._buffers: list[torch.Tensor | None] = [None, None]
-                self._events: list[torch.cuda.Event | None] = [None, None]
-                self._turn = 0
-        self.y = None if y is None else torch.as_tensor(y).to(device)
-
-    def __len__(self) -> int:
-        return self.n
-
-    @property
-    def index_device(self) -> torch.device:
-        """Where shuffled index tensors should live."""
-        return self.device if self.location == _DEVICE else torch.device("cpu")
-
-    def rows(self, index: torch.Tensor | slice) -> torch.Tensor:
-        """The rows at ``index`` as a float32 tensor on the training device."""
-        if self.location == _DEVICE:
-            return self.X[index]
-        if self.location == _SPARSE:
-            idx = index if isinstance(index, slice) else index.numpy()
-            dense = torch.from_numpy(self.X[idx].toarray())
-            return dense.to(self.device, non_blocking=False)
-        # pinned: gather into one of two pinned buffers, copy asynchronously
-        idx = torch.arange(index.start, index.stop) if isinstance(index, slice) else index
-        k = self._turn
-        self._turn = 1 - k
-        if self._events[k] is not None:
-            self._events[k].synchronize()  # the copy that last used this buffer is done
-        size = (len(idx), self.X.shape[1])
-        buf = self._buffers[k]
-        if buf is None or buf.shape[0] < size[0]:
-            buf = torch.empty(size, dtype=self.X.dtype).pin_memory()
-            self._buffers[k] = buf
-        torch.index_select(self.X, 0, idx, out=buf[: size[0]])
-        out = buf[: size[0]].to(self.device, non_blocking=True)
-        event = torch.cuda.Event()
-        event.record()
-        self._events[k] = event
-        return out
-
-    def labels(self, index: torch.Tensor | slice) -> torch.Tensor | None:
-        if self.y is None:
-            return None
-        if isinstance(index, torch.Tensor):
-            index = index.to(self.y.device)
-        return self.y[index]
+    if isinstance(state, torch.Tensor):
+        return state.detach().to("cpu", copy=True)
+    if isinstance(state, dict):
+        return {key: _on_cpu(value) for key, value in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_on_cpu(value) for value in state)
+    return copy.deepcopy(state)
 
 
-class BatchIterator:
-    """Re-iterable whole-batch iterator; shuffles with its own torch generator.
+def _set_loss_temperature(net, param: str, value) -> None:
+    """skorch's setter of the virtual parameter ``criterion__temperature``.
 
-    A contrastive loss needs two samples: a final batch of a single sample is
-    dropped when training (shuffled, so no row is always left out) and joined to
-    the previous batch otherwise.
+    skorch's ``set_params`` rebuilds the criterion and then the optimizer when
+    a ``criterion__*`` parameter changes, which would lose Adam's state and a
+    learning-rate scheduler's progress. As a virtual parameter (like skorch's
+    own ``lr``), the temperature is recorded and changed in the live loss
+    instead, when :func:`~skcontrast.losses.check_loss` gave the loss its
+    temperature (a name or a class; a loss instance keeps its own).
     """
-
-    def __init__(
-        self,
-        data: BatchData,
-        batch_size: int,
-        shuffle: bool,
-        generator: torch.Generator | None = None,
-    ) -> None:
-        self.data = data
-        self.batch_size = max(2, min(int(batch_size), data.n))
-        self.shuffle = shuffle
-        self.generator = generator
-
-    def _bounds(self) -> list[tuple[int, int]]:
-        n, bs = self.data.n, self.batch_size
-        bounds = [(s, min(s + bs, n)) for s in range(0, n, bs)]
-        if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
-            if self.shuffle:  # training: drop it (reshuffled next epoch)
-                bounds.pop()
-            else:  # evaluation: every row counts, so join it to the previous batch
-                bounds[-2:] = [(bounds[-2][0], n)]
-        return bounds
-
-    def __len__(self) -> int:
-        return len(self._bounds())
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
-        order = None
-        if self.shuffle:
-            order = torch.randperm(
-                self.data.n, generator=self.generator, device=self.data.index_device
-            )
-        for start, stop in self._bounds():
-            index = slice(start, stop) if order is None else order[start:stop]
-            yield self.data.rows(index), self.data.labels(index)
-
-
-class FiniteLossGuard(Callback):
-    """Stop training with a clear error as soon as a batch loss is NaN or infinite."""
-
-    def on_batch_end(self, net, batch=None, training=False, **kwargs):
-        key = "train_loss" if training else "valid_loss"
-        value = net.history[-1, "batches", -1, key]
-        if not math.isfinite(value):
-            epoch = len(net.history)
-            batch_no = len(net.history[-1, "batches"])
-            raise FloatingPointError(
-                f"the contrastive {key.replace('_', ' ')} became {value} at epoch {epoch}, "
-                f"batch {batch_no}. Lower lr, raise temperature, scale the input "
-                "features, or check the augmenter for NaN/inf."
-            )
-
-
-class EarlyStoppingWithHead(EarlyStopping):
-    """skorch's ``EarlyStopping`` that restores the projection head with the encoder.
-
-    skorch saves and restores ``module_`` only; the head is part of the trained
-    model too (``score`` and ``partial_fit`` use it), so the best epoch's head
-    comes back with the best epoch's encoder.
-    """
-
-    def on_train_begin(self, net, **kwargs):
-        super().on_train_begin(net, **kwargs)
-        self.best_head_weights_ = None
-
-    def on_epoch_end(self, net, **kwargs):
-        try:
-            super().on_epoch_end(net, **kwargs)
-        finally:  # also when it stops training (KeyboardInterrupt) at patience 0
-            head = getattr(net, "head_", None)
-            if self.load_best and head is not None and self.best_epoch_ == net.history[-1, "epoch"]:
-                self.best_head_weights_ = copy.deepcopy(head.state_dict())
-
-    def on_train_end(self, net, **kwargs):
-        head = getattr(net, "head_", None)
-        restore = (
-            self.load_best
-            and self.best_epoch_ != net.history[-1, "epoch"]
-            and self.best_model_weights_ is not None
-            and head is not None
-            and getattr(self, "best_head_weights_", None) is not None
-        )
-        super().on_train_end(net, **kwargs)
-        if restore:
-            head.load_state_dict(self.best_head_weights_)
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state["best_head_weights_"] = None
-        return state
+    setattr(net, param, value)
+    criterion = getattr(net, "criterion_", None)
+    if criterion is None or not _temperature_applies(net.criterion):
+        return
+    current = getattr(criterion, "temperature", None)
+    if isinstance(current, torch.Tensor):  # a learnable temperature: in place
+        with torch.no_grad():
+            current.fill_(value)
+    else:
+        criterion.temperature = value
 
 
 class ContrastiveNet(NeuralNet):
     """A skorch ``NeuralNet`` that trains an encoder with a contrastive loss.
 
-    ``module`` is the encoder, ``criterion`` a contrastive loss module
-    (:class:`~skcontrast.losses.NTXentLoss`, ...). Extra parameters:
+    ``module`` is the encoder; ``criterion`` a registered loss name, a
+    :class:`~skcontrast.losses.ContrastiveLoss` subclass or instance, built
+    with :func:`~skcontrast.losses.check_loss` and ``criterion__temperature``
+    (which ``set_params`` changes in place, keeping the optimizer's state).
+    Extra parameters:
 
     head : torch.nn.Module or None
         Projection head used for the loss only (registered as ``head_``).
@@ -260,8 +117,9 @@ class ContrastiveNet(NeuralNet):
         Seeds the view and shuffle generators.
     valid_fraction : float
         Fraction of rows held out (with ``view_seed``) for ``valid_loss``.
-    supervised : bool
-        Pass y to the criterion (SupCon).
+
+    Labels (y) reach the loss when given; the embedder gives them exactly when
+    the loss's ``requires_labels`` is True.
     """
 
     def __init__(
@@ -273,7 +131,6 @@ class ContrastiveNet(NeuralNet):
         augmenter=None,
         view_seed: int = 0,
         valid_fraction: float = 0.0,
-        supervised: bool = False,
         **kwargs,
     ) -> None:
         # set before NeuralNet.__init__: skorch refuses torch components set later
@@ -281,7 +138,6 @@ class ContrastiveNet(NeuralNet):
         self.augmenter = augmenter
         self.view_seed = view_seed
         self.valid_fraction = valid_fraction
-        self.supervised = supervised
         super().__init__(module, criterion, *args, **kwargs)
 
     # --- set-up -----------------------------------------------------------------
@@ -296,6 +152,16 @@ class ContrastiveNet(NeuralNet):
         self._view_steps = [] if self.augmenter is None else _steps(self.augmenter)
         return self
 
+    def initialize_criterion(self):
+        """``criterion_ = check_loss(criterion, **criterion__kwargs)``: a new loss module."""
+        self.criterion_ = check_loss(self.criterion, **self.get_params_for("criterion"))
+        return self
+
+    def initialize_virtual_params(self):
+        super().initialize_virtual_params()
+        self._register_virtual_param("criterion__temperature", _set_loss_temperature)
+        return self
+
     def _generator(self, name: str, device: torch.device, offset: int) -> torch.Generator:
         key = _generator_key(name, device)
         gens = self.__dict__.setdefault("_generators", {})
@@ -307,6 +173,38 @@ class ContrastiveNet(NeuralNet):
             gens[key] = gen
         return gens[key]
 
+    # --- a state to go back to ----------------------------------------------------
+    def snapshot(self) -> dict:
+        """The trained state: weights, loss and optimizer state, history length, streams.
+
+        Copied to the host, so that the GPU never holds a second copy of the model.
+        """
+        generators = self.__dict__.get("_generators", {})
+        return {
+            "states": {
+                name: _on_cpu(getattr(self, name).state_dict())
+                for name in _STATEFUL
+                if getattr(self, name, None) is not None
+            },
+            "n_epochs": len(self.history),
+            "streams": {key: gen.get_state() for key, gen in generators.items()},
+        }
+
+    def restore(self, snapshot: dict) -> None:
+        """Put back a :meth:`snapshot`: weights, optimizer, history and random streams."""
+        for name, state in snapshot["states"].items():
+            getattr(self, name).load_state_dict(state)
+        del self.history[snapshot["n_epochs"] :]
+        streams = snapshot["streams"]
+        generators = self.__dict__.get("_generators", {})
+        for key in list(generators):
+            if key in streams:
+                generators[key].set_state(streams[key])
+            else:
+                del generators[key]
+        self._set_training(False)  # at rest, as after a successful call
+
+    # --- pickling -----------------------------------------------------------------
     def __getstate__(self):
         state = super().__getstate__()
         for key in ("_generators", "_view_steps"):
@@ -331,11 +229,15 @@ class ContrastiveNet(NeuralNet):
 
     def __setstate__(self, state):
         head_was_set = state.pop("_head_was_set", False)
+        state.pop("supervised", None)  # earlier versions: the loss's requires_labels now
         state["_generator_states"] = _plain_generator_states(state.get("_generator_states", {}))
         super().__setstate__(state)
         self.__dict__["module"] = self.__dict__.get("module_")
         if head_was_set:
             self.__dict__["head"] = self.__dict__.get("head_")
+        virtual = self.__dict__.get("virtual_params_")
+        if virtual is not None and "criterion__temperature" not in virtual:  # earlier versions
+            self._register_virtual_param("criterion__temperature", _set_loss_temperature)
         self._view_steps = [] if self.augmenter is None else _steps(self.augmenter)
 
     # --- data -------------------------------------------------------------------
@@ -367,25 +269,24 @@ class ContrastiveNet(NeuralNet):
         return BatchIterator(data, self.batch_size, shuffle=training, generator=generator)
 
     # --- steps ------------------------------------------------------------------
-    def make_views(self, Xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def two_views(self, Xb: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Two views of the batch, stacked: shape (2 * len(Xb), n_features).
 
         The batch is stacked twice and augmented in one pass: every augmenter
         draws independently per row, so the halves are two independent views.
+        (:func:`skcontrast.augment.make_views` is the public, NumPy counterpart.)
         """
         return apply_tensor_steps(self._view_steps, torch.cat([Xb, Xb], dim=0), generator)
 
     def contrastive_loss(
         self, Xb: torch.Tensor, yb: torch.Tensor | None, generator: torch.Generator
     ) -> torch.Tensor:
-        views = self.make_views(Xb, generator)
-        z = self.module_(views)
+        """The loss of a batch: ``criterion_.forward_views(z1, z2, yb)`` on its two views."""
+        z = self.module_(self.two_views(Xb, generator))
         if self.head is not None:
             z = self.head_(z)
-        if self.supervised:
-            return self.criterion_(z, torch.cat([yb, yb]))
         z1, z2 = z.chunk(2, dim=0)
-        return self.criterion_(z1, z2)
+        return self.criterion_.forward_views(z1, z2, yb)
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -410,7 +311,13 @@ class ContrastiveNet(NeuralNet):
 
     # --- inference --------------------------------------------------------------
     def embed(self, X, batch_size: int) -> np.ndarray:
-        """Encoder outputs for X (NumPy or CSR), batch by batch, as float32."""
+        """Encoder outputs for X (NumPy or CSR), batch by batch, as float32.
+
+        Not skorch's ``forward_iter``: that would copy all of X to the device
+        first (``get_dataset``), join a final row to the previous batch, take the
+        training ``batch_size`` and concatenate the outputs; this streams chunks
+        of X to the device and writes each into one preallocated array.
+        """
         self.check_is_fitted()
         self._set_training(False)
         X = _float32(X)
@@ -431,7 +338,11 @@ class ContrastiveNet(NeuralNet):
         return out
 
     def evaluate_loss(self, X, y, seed: int, batch_size: int) -> float:
-        """Mean contrastive loss over X with views from a generator seeded with ``seed``."""
+        """Mean contrastive loss over X with views from a generator seeded with ``seed``.
+
+        The batches of a validation epoch, but with a generator of its own, so
+        that scoring changes none of the net's random streams.
+        """
         self.check_is_fitted()
         self._set_training(False)
         data = BatchData(X, y, self.torch_device)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from skcontrast.augment import BitDropout, ConditionJitter
 from skcontrast.datasets import make_spectra
 from skcontrast.embed import ContrastiveEmbedder
 from skcontrast.embed._diagnostics import input_kind
+from skcontrast.losses import ContrastiveLoss, nt_xent
 
 N = 32
 
@@ -163,3 +165,30 @@ def test_warning_points_at_the_users_line_through_a_pipeline_and_a_grid_search()
     with pytest.warns(UserWarning, match="chance value") as record:
         GridSearchCV(_identity_views(), {"temperature": [0.2]}, cv=2, n_jobs=1).fit(X)
     assert {w.filename for w in record} == {__file__}  # was joblib's parallel.py
+
+
+class _NTXentOfMyOwn(ContrastiveLoss):
+    """NT-Xent as a loss of one's own, with a chance value of its choosing (or none)."""
+
+    chance: float | None = None
+
+    def __init__(self, temperature=0.2):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward_views(self, z1, z2, labels=None):
+        return nt_xent(z1, z2, self.temperature)
+
+    def chance_value(self, batch_size):
+        return type(self).chance
+
+
+def test_the_chance_value_comes_from_the_loss(monkeypatch):
+    X = np.tile(_fingerprints()[:1], (N, 1))  # identical rows: exactly at chance
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # chance_value None: no warning
+        _identity_views(loss=_NTXentOfMyOwn, batch_size=N).fit(X)
+    monkeypatch.setattr(_NTXentOfMyOwn, "chance", math.log(2 * N - 1))
+    message = _advice(X, loss=_NTXentOfMyOwn, batch_size=N)
+    expected = f"_NTXentOfMyOwn.chance_value(b) = {math.log(2 * N - 1):.4f} for batches of b = {N}"
+    assert expected in message

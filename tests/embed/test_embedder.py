@@ -18,9 +18,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from skorch.callbacks import Callback
 
 from skcontrast.embed import ContrastiveEmbedder, MLPEncoder
+from skcontrast.losses import ContrastiveLoss, NTXentLoss, nt_xent
+from skcontrast.utils._sklearn import InvalidParameterError
 from skcontrast.utils._versioning import InconsistentVersionWarning
 
 
@@ -131,42 +132,6 @@ def test_float64_dataframe_and_csr_inputs_agree():
     np.testing.assert_allclose(_small().fit(Xs).transform(Xs), ref, rtol=1e-5, atol=1e-6)
 
 
-def test_csr_fingerprints_are_never_densified_whole():
-    """Augmenters are fitted on the CSR matrix and batches are densified one at a time."""
-    import tracemalloc
-
-    from skcontrast.augment import BitDropout, ConditionJitter
-
-    X = sp.random(3000, 1024, density=0.03, format="csr", random_state=0, dtype=np.float32)
-    X.data[:] = 1.0
-    view = make_pipeline(
-        ConditionJitter(std=0.05, mask_prob=0.1, bounds="fit", columns=[0, 1, 2, 3]),
-        BitDropout(p=0.1, columns=slice(4, None)),
-    )
-    _small(augmenter=view, max_epochs=1).fit(X[:64])  # warm-up: one-time allocations
-    tracemalloc.start()
-    try:
-        _small(augmenter=view, max_epochs=1, batch_size=128).fit(X)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    dense_bytes = X.shape[0] * X.shape[1] * 4
-    assert peak < dense_bytes / 4, (peak, dense_bytes)
-
-
-def test_final_batch_of_one_is_dropped():
-    X, _ = _blobs(n=65)
-    emb = _small(batch_size=64, max_epochs=1).fit(X)
-    sizes = [b["train_batch_size"] for b in emb.history_[-1, "batches"]]
-    assert sizes == [64]
-
-
-def test_batch_size_larger_than_data_uses_one_batch():
-    X, _ = _blobs(n=40)
-    emb = _small(batch_size=256, max_epochs=1).fit(X)
-    assert [b["train_batch_size"] for b in emb.history_[-1, "batches"]] == [40]
-
-
 def test_encoder_slot_class_and_kwargs():
     X, _ = _blobs()
     emb = _small(encoder=MLPEncoder, encoder_kwargs={"hidden_dims": (8, 8)}).fit(X)
@@ -192,32 +157,6 @@ def test_linear_encoder_and_no_head():
     assert emb.net_.head is None
     assert isinstance(emb.net_.module_.net[0], torch.nn.Linear)
     assert len(emb.net_.module_.net) == 1
-
-
-class _CountingNoise(TransformerMixin, BaseEstimator):
-    """A foreign transformer (no augment_tensor): it must run through transform."""
-
-    calls: list = []
-
-    def fit(self, X, y=None):
-        self.n_features_in_ = np.shape(X)[1]
-        return self
-
-    def transform(self, X):
-        _CountingNoise.calls.append(np.asarray(X).shape)
-        return np.asarray(X) + np.random.default_rng(len(_CountingNoise.calls)).normal(
-            0, 0.1, np.shape(X)
-        )
-
-
-def test_foreign_sklearn_transformer_as_augmenter():
-    X, _ = _blobs()
-    _CountingNoise.calls.clear()
-    emb = _small(augmenter=_CountingNoise(), batch_size=64, max_epochs=2).fit(X)
-    # one call per training batch, on both views stacked (2 x 64 rows)
-    assert (128, 6) in _CountingNoise.calls
-    assert len([c for c in _CountingNoise.calls if c[0] == 128]) >= 2 * (len(X) // 64)
-    assert emb.transform(X).shape == (len(X), 4)
 
 
 def test_pipeline_of_augmenters():
@@ -253,74 +192,10 @@ def test_partial_fit_continues():
     assert not np.allclose(Z_before, emb.transform(X))
 
 
-class _Snapshots(Callback):
-    def initialize(self):
-        self.states_ = []
-        return self
-
-    def on_epoch_end(self, net, **kwargs):
-        self.states_.append(copy.deepcopy(net.module_.state_dict()))
-        self.head_states_ = getattr(self, "head_states_", [])
-        self.head_states_.append(copy.deepcopy(net.head_.state_dict()))
-
-
-def test_early_stopping_stops_and_restores_best_weights():
-    X, _ = _blobs(n=200)
-    emb = _small(
-        max_epochs=300,
-        lr=3e-2,
-        validation_fraction=0.25,
-        early_stopping=3,
-        callbacks=[("snap", _Snapshots())],
-    ).fit(X)
-    assert emb.n_iter_ < 300
-    valid = emb.history_[:, "valid_loss"]
-    best = int(np.argmin(valid))
-    snap = dict(emb.net_.callbacks_)["snap"]
-    assert best < emb.n_iter_ - 1  # so restoring changes something
-    for key, value in emb.net_.module_.state_dict().items():
-        torch.testing.assert_close(value, snap.states_[best][key])
-    for key, value in emb.net_.head_.state_dict().items():  # the head comes back too
-        torch.testing.assert_close(value, snap.head_states_[best][key])
-
-
-@pytest.mark.parametrize("off", [False, np.False_])
-def test_early_stopping_off(off):
-    X, _ = _blobs()
-    emb = _small(max_epochs=4, early_stopping=off).fit(X)
-    assert emb.n_iter_ == 4 and "early_stopping" not in dict(emb.net_.callbacks_)
-
-
-def test_callbacks_parameter_is_not_mutated():
-    X, _ = _blobs()
-    cb = _Snapshots()
-    _small(callbacks=[("snap", cb)]).fit(X)
-    assert not hasattr(cb, "states_")
-
-
 def test_validation_fraction_too_large_for_data():
     X, _ = _blobs(n=6)
     with pytest.raises(ValueError, match="validation_fraction"):
         _small(validation_fraction=0.1).fit(X)
-
-
-class _NaNEncoder(torch.nn.Module):
-    def __init__(self, in_features, out_features):
-        super().__init__()
-        self.lin = torch.nn.Linear(in_features, out_features)
-
-    def forward(self, x):
-        out = self.lin(x)
-        return out * float("nan") if self.training else out
-
-
-def test_nan_loss_stops_with_epoch_in_message():
-    X, _ = _blobs()
-    emb = _small(encoder=_NaNEncoder)
-    with pytest.raises(FloatingPointError, match="epoch 1"):
-        emb.fit(X)
-    with pytest.raises(NotFittedError):  # no half-trained (NaN) model is left behind
-        emb.transform(X)
 
 
 def test_failed_refit_leaves_the_estimator_unfitted():
@@ -561,49 +436,6 @@ def test_cuda_fitted_pipeline_pickle_loads_on_a_cpu_only_machine():
     assert loaded[0].n_iter_ == 2 * pipe[0].n_iter_
 
 
-def test_streaming_from_host_memory_matches_training_on_the_device(monkeypatch):
-    """The double-buffered path for X too large for the GPU, run on the CPU with
-    pinning and CUDA events stubbed out: same batches, same model."""
-    from skcontrast.embed import _net
-
-    X, _ = _blobs(n=250)
-    on_device = _small(max_epochs=2).fit(X).transform(X)
-
-    class Event:
-        def record(self):
-            pass
-
-        def synchronize(self):
-            pass
-
-    monkeypatch.setattr(_net, "_fits_on_device", lambda nbytes, device: False)
-    monkeypatch.setattr(torch.Tensor, "pin_memory", lambda self, *a, **k: self.clone())
-    monkeypatch.setattr(torch.cuda, "Event", Event)
-    data = _net.BatchData(X, None, torch.device("cpu"))
-    assert data.location == _net._PINNED
-    order = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
-    for start in range(0, len(X), 64):  # buffers alternate and grow; rows are right
-        idx = order[start : start + 64]
-        np.testing.assert_array_equal(data.rows(idx).numpy(), X[idx.numpy()].astype(np.float32))
-    np.testing.assert_array_equal(data.rows(slice(10, 13)).numpy(), X[10:13].astype(np.float32))
-    streamed = _small(max_epochs=2).fit(X).transform(X)
-    np.testing.assert_array_equal(streamed, on_device)
-
-
-def test_pickled_net_stores_the_encoder_once_and_continues_its_streams():
-    X, _ = _blobs()
-    emb = _small().fit(X)
-    state = emb.net_.__getstate__()
-    assert state["module"] is None and state["head"] is None  # weights live in module_/head_
-    loaded = pickle.loads(pickle.dumps(emb))
-    assert loaded.net_.module is loaded.net_.module_
-    assert loaded.net_.head is loaded.net_.head_
-    # a pickle taken between partial_fit calls continues exactly as the original
-    np.testing.assert_array_equal(
-        loaded.partial_fit(X).transform(X), emb.partial_fit(X).transform(X)
-    )
-
-
 def test_columns_by_name_inside_the_embedder():
     from skcontrast.augment import ConditionJitter
 
@@ -651,15 +483,6 @@ def test_nan_error_names_row_and_column():
         _small().fit(Xs)
 
 
-def test_evaluation_batches_keep_every_row():
-    from skcontrast.embed._net import BatchData, BatchIterator
-
-    data = BatchData(np.zeros((65, 2), dtype=np.float32), None, torch.device("cpu"))
-    assert sum(len(xb) for xb, _ in BatchIterator(data, 32, shuffle=False)) == 65
-    gen = torch.Generator().manual_seed(0)
-    assert sum(len(xb) for xb, _ in BatchIterator(data, 32, shuffle=True, generator=gen)) == 64
-
-
 def test_nested_augmenter_pipelines_train_like_flat_ones():
     from sklearn.compose import make_column_transformer
 
@@ -676,3 +499,70 @@ def test_nested_augmenter_pipelines_train_like_flat_ones():
     hidden = make_column_transformer((ConditionJitter(std=0.3), [0, 1]), remainder="passthrough")
     with pytest.raises(ValueError, match="holds ConditionJitter"):
         _small(augmenter=hidden).fit(X)
+
+
+# ------------------------------------------------------------------ loss= as a class or an instance
+class _LabelledLoss(ContrastiveLoss):
+    """A loss of one's own that needs labels: NT-Xent that records the labels it gets."""
+
+    requires_labels = True
+    seen: list = []
+
+    def __init__(self, temperature=0.2):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward_views(self, z1, z2, labels=None):
+        if labels is None:
+            raise ValueError("no labels")
+        type(self).seen.append(labels.clone())
+        return nt_xent(z1, z2, self.temperature)
+
+
+def test_loss_class_and_instance_train_as_the_registered_name():
+    X, _ = _blobs(n=64)
+    by_name = _small(max_epochs=2, temperature=0.5).fit(X)
+    by_class = _small(max_epochs=2, temperature=0.5, loss=NTXentLoss).fit(X)
+    mine = NTXentLoss(temperature=0.5)
+    by_instance = _small(max_epochs=2, temperature=9.0, loss=mine).fit(X)  # keeps its own
+    for emb in (by_class, by_instance):
+        np.testing.assert_array_equal(emb.transform(X), by_name.transform(X))
+        assert emb.net_.criterion_.temperature == 0.5
+    assert by_instance.net_.criterion_ is not mine and by_instance.loss is mine
+    by_class.set_params(temperature=0.7).partial_fit(X)  # a class follows temperature
+    assert by_class.net_.criterion_.temperature == 0.7
+    by_instance.set_params(temperature=0.7).partial_fit(X)  # an instance does not
+    assert by_instance.net_.criterion_.temperature == 0.5
+
+
+def test_a_loss_instance_is_fixed_at_fit_by_identity():
+    X, _ = _blobs(n=40)
+    mine = NTXentLoss(temperature=0.5)
+    emb = _small(max_epochs=1, loss=mine).fit(X)
+    emb.set_params(loss=NTXentLoss(temperature=0.5))
+    with pytest.raises(ValueError, match=r"loss from <NTXentLoss instance> to .*another object"):
+        emb.partial_fit(X)
+    assert emb.set_params(loss=mine).partial_fit(X).n_iter_ == 2
+
+
+def test_a_loss_that_requires_labels_gets_the_codes_of_y():
+    X, y = _blobs(n=40)
+    with pytest.raises(ValueError, match=r"loss=_LabelledLoss needs class labels"):
+        _small(loss=_LabelledLoss).fit(X)
+    _LabelledLoss.seen.clear()
+    emb = _small(loss=_LabelledLoss, max_epochs=1, batch_size=40).fit(
+        X, np.array(["a", "b", "c"])[y]
+    )
+    np.testing.assert_array_equal(_LabelledLoss.seen[0].sort().values.numpy(), np.sort(y))
+    assert np.isfinite(emb.score(X, y))
+
+
+def test_a_loss_that_is_not_a_contrastive_loss_is_refused():
+    X, _ = _blobs(n=40)
+    with pytest.raises(InvalidParameterError, match="'loss' parameter"):
+        _small(loss=torch.nn.MSELoss()).fit(X)
+    emb = _small(max_epochs=1).fit(X)
+    with pytest.raises(TypeError, match="abstract"):  # check_loss's message, at fit
+        emb.set_params(loss=ContrastiveLoss).fit(X)
+    with pytest.raises(NotFittedError):  # a failed fit leaves no model behind
+        emb.transform(X)

@@ -102,7 +102,7 @@ def test_float32_values_near_the_limit_are_accepted():
 @pytest.mark.parametrize("where", ["data", "rows"])
 def test_the_net_refuses_an_overflowing_cast_itself(where):
     """ContrastiveNet's own casts (BatchData, embed) check the range too."""
-    from skcontrast.embed._net import BatchData
+    from skcontrast.embed._batching import BatchData
 
     X = _data()
     X[5, 2] = 1e39
