@@ -25,7 +25,7 @@ from scipy.special import logsumexp
 from sklearn.utils import check_consistent_length, column_or_1d
 
 from skcontrast.neighbors import CosineRetriever
-from skcontrast.neighbors._validation import normalize_rows
+from skcontrast.neighbors._normalize import normalize_rows
 from skcontrast.utils._labels import label_codes
 from skcontrast.utils._sklearn import Interval, validate_params
 from skcontrast.utils._validation import validate_float
@@ -87,6 +87,19 @@ def neighbor_label_agreement(Z, y, k: int = 5, *, return_chance: bool = False):
     chance : float
         The expected agreement of random picks; only when ``return_chance``.
 
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        When ``k`` is not a positive integer or ``return_chance`` not a bool.
+    ValueError
+        - For NaN or infinity in Z: the message names the column (and its name
+          for a DataFrame), the first rows and their values;
+        - for Z that is not 2-D, not numeric or has fewer than 2 rows;
+        - for y that is not 1-D, has another length than Z, has missing labels
+          (NaN, None: the rows are named) or labels of types that cannot be
+          compared;
+        - for ``k > n_samples - 1``.
+
     Examples
     --------
     >>> import numpy as np
@@ -141,6 +154,17 @@ def alignment(z1, z2, alpha: float = 2.0) -> float:
     -------
     float
 
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        When ``alpha`` is not a positive number.
+    ValueError
+        - For NaN or infinity in z1 or z2: the message names the argument, the
+          column (and its name for a DataFrame), the first rows and their
+          values;
+        - for z1 or z2 that is empty, not 2-D or not numeric, or when their
+          shapes differ.
+
     Examples
     --------
     >>> from skcontrast.metrics import alignment
@@ -180,6 +204,15 @@ def uniformity(z, t: float = 2.0) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        When ``t`` is not a positive number.
+    ValueError
+        - For NaN or infinity in z: the message names the column (and its name
+          for a DataFrame), the first rows and their values;
+        - for z that is not 2-D, not numeric or has fewer than 2 rows.
 
     Examples
     --------

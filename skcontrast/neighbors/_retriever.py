@@ -12,7 +12,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from skcontrast.neighbors import _search
-from skcontrast.neighbors._validation import normalize_rows
+from skcontrast.neighbors._normalize import normalize_rows
 from skcontrast.utils._sklearn import Interval, StrOptions, _fit_context, check_is_fitted
 from skcontrast.utils._torch import tensor_view
 from skcontrast.utils._validation import validate_float
@@ -54,12 +54,14 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     Mirrors :class:`sklearn.neighbors.NearestNeighbors` with
     ``metric="cosine", algorithm="brute"``: the same neighbours (up to the
-    float32 rounding of the stored rows and the order of ties), with one float32
-    matrix product per chunk of ``batch_size`` queries, which selects
+    float32 rounding of the stored rows; ties by the smaller index), with one
+    float32 matrix product per chunk of ``batch_size`` queries, which selects
     ``n_neighbors + 8`` candidates per query, instead of a float64 distance
-    matrix. The candidates' similarities are then recomputed in float64 (see
-    :meth:`kneighbors`), so that a distance does not depend on the chunk, the
-    backend or the CPU's BLAS kernel, and an exact duplicate is at distance 0.
+    matrix. Similarities are then recomputed in float64 (see
+    :meth:`kneighbors`): the neighbours are the exact top ``n_neighbors`` by
+    float64 similarity over all items, and neither they nor their distances
+    depend on the chunk, the other queries, the backend or the CPU's BLAS
+    kernel; an exact duplicate is at distance 0.
 
     ``fit`` stores the L2-normalised rows as float32 (zero rows stay zero, so a
     zero vector has similarity 0, distance 1, to everything, never NaN). Sparse
@@ -80,7 +82,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         up to three times that when ``n_neighbors > n_samples_fit_ / 512``, where
         the NumPy backend selects with a plain ``argpartition`` (int64 indices)
         instead of the two-step group selection. The float64 re-scoring adds
-        about ``max(4 MiB, 28 * n_features_in_ * (n_neighbors + 8))`` bytes.
+        a float64 copy of the chunk's queries (``8 * batch_size *
+        n_features_in_`` bytes), about 40 bytes per candidate (``batch_size *
+        (n_neighbors + 8)`` of them) and 2.5 MiB of scratch per thread; the
+        rows of float32 similarities of queries with more than 8 near-ties at
+        their ``n_neighbors``-th place are read back in blocks of 16 MiB.
         With ``backend="faiss"``, faiss tiles the similarity computation itself
         (bounded memory), and queries are passed in blocks of at least 16 384:
         faiss's throughput drops about threefold when it is called with blocks
@@ -160,6 +166,18 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         self : CosineRetriever
             The fitted retriever.
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            When ``n_neighbors``, ``batch_size`` or ``backend`` is of the wrong
+            type or out of range (``batch_size=0``, ``backend="gpu"``...).
+        ValueError
+            For NaN or infinity in X: the message names the column (and its
+            name when X has string column names), the first rows and their
+            values. Also for X that is empty, not 2-D or not numeric.
+        ImportError
+            With ``backend="faiss"`` when faiss is not installed.
         """
         X = validate_float(self, X, reset=True)
         backend = self.backend
@@ -234,11 +252,18 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             else:
                 yield start, normalize_rows(X, start, stop)
 
+    def _item_sq_norms(self) -> np.ndarray:
+        """float64 squared norms of the stored rows (cached; see ``_search.squared_norms``)."""
+        sq = self._cache.get("sq_norms")
+        if sq is None:
+            sq = self._cache["sq_norms"] = _search.squared_norms(self._items[: self.n_samples_fit_])
+        return sq
+
     def _search(self, X, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k similarities (float64, descending) and indices for validated X.
 
         The backend selects ``k + MARGIN`` candidates by float32 similarity;
-        :func:`_search.rescore` scores them in float64 and keeps the best k.
+        :func:`_search.settle` returns the exact top k by float64 similarity.
         """
         n_fit = self.n_samples_fit_
         exclude_self = X is None
@@ -251,7 +276,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 index = faiss.IndexFlatIP(self._items.shape[1])
                 index.add(self._items[:n_fit])
                 self._cache["faiss"] = index
-            results = _search.search_faiss(index, n_fit, chunks, n_cand, exclude_self)
+            results = _search.search_faiss(index, self._items, n_fit, chunks, n_cand, exclude_self)
         elif self.backend_ == "torch":
             device = _torch_device()
             key = ("torch", device)
@@ -271,9 +296,10 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             results = _search.search_numpy(
                 self._items, n_fit, chunks, n_cand, self.batch_size, exclude_self
             )
-        parts = [_search.rescore(queries, self._items, cand, k) for queries, cand in results]
-        if not parts:  # pragma: no cover - validate_data rejects empty X
-            return np.empty((0, k)), np.empty((0, k), np.int64)
+        item_sq = self._item_sq_norms()
+        parts = [
+            _search.settle(cands, self._items, item_sq, n_fit, k, exclude_self) for cands in results
+        ]  # never empty: validation rejects an empty X, and n_samples_fit_ >= 1
         sims = np.vstack([p[0] for p in parts])
         idx = np.vstack([p[1] for p in parts])
         return sims, idx
@@ -300,23 +326,57 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         neigh_ind : ndarray of shape (n_queries, n_neighbors)
             Indices of the neighbours among the fitted items.
 
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        sklearn.utils._param_validation.InvalidParameterError
+            When ``batch_size`` set since ``fit`` is invalid (``batch_size=0``).
+        ValueError
+            - For NaN or infinity in X: the message names the column (and its
+              name when the fitted data had string column names), the first
+              rows and their values;
+            - for X that is empty, not 2-D, not numeric, or with another number
+              of features (or other feature names) than at ``fit``;
+            - for ``n_neighbors`` below 1 or above ``n_samples_fit_``
+              (``n_samples_fit_ - 1`` when X is None: each item is excluded
+              from its own neighbours).
+        TypeError
+            When ``n_neighbors`` is not an integer.
+        ImportError
+            With ``backend="faiss"`` when faiss cannot be imported (a retriever
+            unpickled where faiss is not installed).
+
         Notes
         -----
-        Each query's ``n_neighbors + 8`` most similar items by the backend's
-        float32 product are the candidates. Their similarities are recomputed
-        in float64 from the stored float32 rows (exact products, summed in
-        feature order, divided by the two rows' norms computed the same way),
-        and the best ``n_neighbors`` are kept. Hence:
+        The similarity of a query and an item is computed in float64 from the
+        two stored float32 rows (L2-normalised): exact products, summed along
+        the feature axis in an order set by ``n_features_in_`` alone, divided
+        by the two rows' norms computed the same way (0 if either row is zero).
+        The backend's float32 product only selects which items to score: each
+        query's ``n_neighbors + 8`` best are the candidates, and, as a float32
+        similarity is within ``B = 2 * n_features_in_ * 2**-24 + 2**-20`` of the
+        float64 one (twice the worst-case rounding error of a float32 dot
+        product of unit rows), every item whose float32 similarity is within
+        ``2 * B`` of the ``n_neighbors``-th candidate's is scored: from the
+        candidates, or, when the 8 extra candidates are all that close
+        (duplicates, binary fingerprints), from the query's whole row. Hence:
 
-        - a returned distance is a function of the query and the item only: it
-          does not depend on ``batch_size``, the other queries, the backend or
-          the CPU's BLAS kernel;
-        - an exact duplicate of the query is at distance exactly 0;
-        - the neighbours are the exact top ``n_neighbors`` by these distances
-          (ties: smaller index first) unless more than 8 further items lie
-          within the float32 rounding of the ``n_neighbors``-th distance
-          (at most about ``n_features_in_ * 1.2e-7``), in which case a tied or
-          nearly tied neighbour may be replaced by another one as close.
+        - the neighbours are exactly the ``n_neighbors`` fitted items of
+          largest float64 similarity, ties broken by the smaller index (the
+          query itself left out when X is None), whatever the number of ties;
+        - the result for a query is a function of the query and the fitted
+          items only: it does not depend on ``batch_size``, the other queries,
+          the backend or the CPU's BLAS kernel;
+        - an exact duplicate of the query is at distance exactly 0; a zero
+          query is at distance 1 from every item, so its neighbours are the
+          smallest indices.
+
+        The float64 scoring runs on as many threads as the BLAS library
+        (``threadpoolctl.threadpool_limits`` bounds both). With the torch
+        backend, float32 products are computed in IEEE float32 whatever
+        ``torch.set_float32_matmul_precision`` says (TF32 or bfloat16 would be
+        less precise than ``B`` allows); the setting is restored afterwards.
         """
         check_is_fitted(self)
         X, dtype = self._queries(X)
@@ -345,7 +405,29 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             for an exact duplicate), computed as in :meth:`kneighbors`;
             float32 for float32 input, else float64.
         indices : ndarray of shape (n_queries, n_neighbors)
-            Indices of the retrieved items among the fitted items.
+            Indices of the retrieved items among the fitted items; exactly the
+            items of largest float64 similarity, ties by the smaller index.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        sklearn.utils._param_validation.InvalidParameterError
+            When ``batch_size`` set since ``fit`` is invalid (``batch_size=0``).
+        ValueError
+            - For NaN or infinity in X: the message names the column (and its
+              name when the fitted data had string column names), the first
+              rows and their values;
+            - for X that is empty, not 2-D, not numeric, or with another number
+              of features (or other feature names) than at ``fit``;
+            - for ``n_neighbors`` below 1 or above ``n_samples_fit_``
+              (``n_samples_fit_ - 1`` when X is None: each item is excluded
+              from its own neighbours).
+        TypeError
+            When ``n_neighbors`` is not an integer.
+        ImportError
+            With ``backend="faiss"`` when faiss cannot be imported (a retriever
+            unpickled where faiss is not installed).
         """
         check_is_fitted(self)
         X, dtype = self._queries(X)
@@ -372,6 +454,28 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ``A[i, j]`` is the edge weight from query i to item j, CSR, in
             scikit-learn's configured sparse interface (``spmatrix`` by default).
             Distances of 0 are stored explicitly.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        sklearn.utils._param_validation.InvalidParameterError
+            When ``batch_size`` set since ``fit`` is invalid (``batch_size=0``).
+        ValueError
+            - For NaN or infinity in X: the message names the column (and its
+              name when the fitted data had string column names), the first
+              rows and their values;
+            - for X that is empty, not 2-D, not numeric, or with another number
+              of features (or other feature names) than at ``fit``;
+            - for ``n_neighbors`` below 1 or above ``n_samples_fit_``
+              (``n_samples_fit_ - 1`` when X is None: each item is excluded
+              from its own neighbours);
+            - for ``mode`` other than "connectivity" or "distance".
+        TypeError
+            When ``n_neighbors`` is not an integer.
+        ImportError
+            With ``backend="faiss"`` when faiss cannot be imported (a retriever
+            unpickled where faiss is not installed).
         """
         check_is_fitted(self)
         if mode == "connectivity":
@@ -408,6 +512,23 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         Xt : sparse matrix of shape (n_queries, n_samples_fit_)
             CSR distance graph; explicit zeros are kept.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        sklearn.utils._param_validation.InvalidParameterError
+            When ``batch_size`` set since ``fit`` is invalid (``batch_size=0``).
+        ValueError
+            - For NaN or infinity in X: the message names the column (and its
+              name when the fitted data had string column names), the first
+              rows and their values;
+            - for X that is empty, not 2-D, not numeric, or with another number
+              of features (or other feature names) than at ``fit``;
+            - when ``n_neighbors + 1`` exceeds ``n_samples_fit_``.
+        ImportError
+            With ``backend="faiss"`` when faiss cannot be imported (a retriever
+            unpickled where faiss is not installed).
         """
         check_is_fitted(self)
         return self.kneighbors_graph(X, n_neighbors=self.n_neighbors + 1, mode="distance")
@@ -428,5 +549,10 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         -------
         Xt : sparse matrix of shape (n_samples, n_samples)
             CSR distance graph with ``n_neighbors + 1`` entries per row.
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError, ValueError, ImportError
+            As :meth:`fit` and :meth:`transform`.
         """
         return self.fit(X).transform(X)

@@ -1,12 +1,12 @@
-"""CosineRetriever distances are functions of the two rows only (issue 11, point 1).
+"""CosineRetriever results are functions of the data only (issue 11, point 1; review).
 
 The float32 GEMM rounds a row differently depending on which other rows share
-its block (chunk, backend, BLAS kernel); the float64 re-scoring must not.
+its block (chunk, backend, BLAS kernel); the float64 re-scoring must not, and
+the neighbours must be the exact top k by (float64 similarity, index) over all
+items, however many items tie.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
@@ -14,9 +14,9 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skcontrast.neighbors import CosineRetriever
+from skcontrast.neighbors import CosineRetriever, _search
+from skcontrast.neighbors._normalize import normalize_rows
 from skcontrast.neighbors._search import MARGIN, rescore
-from skcontrast.neighbors._validation import normalize_rows
 
 BACKENDS = ["numpy", "torch", "faiss"]
 BATCH_SIZES = [1, 7, 1024]
@@ -121,33 +121,63 @@ def test_fortran_ordered_and_sparse_queries_give_the_same_rows(rng):
             np.testing.assert_array_equal(normalize_rows(Q, i, i + 1, dtype=dtype)[0], full[i])
 
 
-def test_rescore_is_the_sequential_float64_sum():
-    """Each value is the plain sum in feature order, whatever the number of pairs."""
-    rng = np.random.default_rng(0)
-    d = 37  # not a multiple of any SIMD width
-    items = normalize_rows(rng.standard_normal((20, d)))
+def _reference(X, Q=None, k=5):
+    """Exact top k by (float64 similarity desc, index asc) over all items, self excluded."""
+    items = normalize_rows(X)
+    queries = items if Q is None else normalize_rows(Q)
+    n = len(items)
+    cand = np.tile(np.arange(n), (len(queries), 1))
+    if Q is None:  # drop each item's own index
+        cand = cand[~np.eye(n, dtype=bool)].reshape(n, n - 1)
+    sims, idx = rescore(queries, items, cand, k)
+    return np.clip(1.0 - sims, 0.0, 2.0), idx
+
+
+@pytest.mark.parametrize("d", [1, 3, 8, 9, 37, 128, 129, 300, 1000])
+def test_pair_similarity_alone_equals_in_a_batch(d, monkeypatch):
+    """The value of a pair depends on its two rows only: not its position, the slice
+    size, the threads; duplicates give exactly 1 (qq, xx and dot summed alike)."""
+    rng = np.random.default_rng(d)
+    items = normalize_rows(rng.standard_normal((40, d)))
     items[3] = 0.0
-    queries = np.vstack([items[5], normalize_rows(rng.standard_normal((4, d)))])
-    cand = rng.permuted(np.tile(np.arange(20), (5, 1)), axis=1)
+    queries = np.vstack([items[5], items[17], normalize_rows(rng.standard_normal((6, d)))])
+    q64, qq = queries.astype(np.float64), _search.squared_norms(queries)
+    xx = _search.squared_norms(items)
+    rows = np.repeat(np.arange(len(queries)), len(items))
+    cols = np.tile(rng.permutation(len(items)), len(queries))
+    batch = _search.pair_similarities(q64, qq, items, xx, rows, cols)
+    assert batch.dtype == np.float64
+    for i in rng.choice(len(rows), 25, replace=False):
+        r, c = rows[i : i + 1], cols[i : i + 1]
+        zero = np.zeros(1, dtype=np.int64)
+        alone = _search.pair_similarities(q64[r], qq[r], items[c], xx[c], zero, zero)
+        assert alone[0] == batch[i]
+        # a row's squared norm alone equals its value among the others
+        assert _search.squared_norms(items[c])[0] == xx[c[0]]
+    # the column-wise layout of the candidates gives the same bits (kept pairs:
+    # a prefix of each row, of any length)
+    grid, expected = cols.reshape(len(queries), -1), batch.reshape(len(queries), -1)
+    keep = np.arange(grid.shape[1]) < rng.integers(1, grid.shape[1] + 1, (len(queries), 1))
 
-    def reference(q, x):
-        dot = qq = xx = 0.0
-        for a, b in zip(q.tolist(), x.tolist(), strict=True):
-            dot, qq, xx = dot + a * b, qq + a * a, xx + b * b
-        return 0.0 if qq * xx == 0 else min(1.0, max(-1.0, dot / math.sqrt(qq * xx)))
+    def same_values():
+        np.testing.assert_array_equal(
+            _search.pair_similarities(q64, qq, items, xx, rows, cols), batch
+        )
+        by_column = _search.candidate_similarities(q64, qq, items, xx, grid, keep)
+        np.testing.assert_array_equal(by_column[keep], expected[keep])
+        assert (by_column[~keep] == -np.inf).all()
+        np.testing.assert_array_equal(_search.squared_norms(items), xx)
 
-    sims, idx = rescore(queries, items, cand, 20)
-    assert sims.dtype == np.float64 and idx.dtype == np.int64
-    for i in range(5):
-        assert sims[i].tolist() == [reference(queries[i], items[j]) for j in idx[i]]
-        assert sorted(idx[i]) == list(range(20))
-        assert all(np.diff(sims[i]) <= 0)
-    assert sims[0, 0] == 1.0 and idx[0, 0] == 5  # the query's own row
-    assert sims[0][idx[0] == 3] == 0.0  # the zero row
-    # one pair at a time gives the same values
-    for i, j in [(0, 5), (2, 11), (4, 3)]:
-        single = rescore(queries[i : i + 1], items, np.array([[j]]), 1)[0][0, 0]
-        assert single == reference(queries[i], items[j])
+    same_values()
+    # other slice sizes and several threads give the same bits
+    monkeypatch.setattr(_search, "_PAIR_VALUES", 3 * d + 1)
+    monkeypatch.setattr(_search, "_THREAD_VALUES", 0)
+    monkeypatch.setattr(_search, "_n_threads", lambda: 3)
+    same_values()
+    # exact copies: similarity exactly 1; the zero row: exactly 0
+    np.testing.assert_array_equal(batch[(rows == 0) & (cols == 5)], 1.0)
+    np.testing.assert_array_equal(batch[(rows == 1) & (cols == 17)], 1.0)
+    np.testing.assert_array_equal(batch[cols == 3], 0.0)
 
 
 def test_rescore_orders_ties_by_index():
@@ -188,32 +218,222 @@ def test_k_plus_margin_candidates_settle_near_ties(rng, backend):
 
 @given(
     n=st.integers(2, 60),
-    d=st.integers(2, 24),  # one feature: every row is +-1, all tied
+    d=st.integers(1, 24),  # one feature: every row is +-1 (or 0), all tied
     n_queries=st.integers(1, 12),
     k=st.integers(1, 12),
+    n_copies=st.integers(0, 40),
+    binary=st.booleans(),
     batch_sizes=st.tuples(st.integers(1, 20), st.integers(1, 20)),
     backends=st.tuples(st.sampled_from(AVAILABLE), st.sampled_from(AVAILABLE)),
     dtype=st.sampled_from([np.float32, np.float64]),
     seed=st.integers(0, 2**16),
 )
 def test_property_results_do_not_depend_on_chunk_or_backend(
-    n, d, n_queries, k, batch_sizes, backends, dtype, seed
+    n, d, n_queries, k, n_copies, binary, batch_sizes, backends, dtype, seed
 ):
+    """Heavy ties included: up to 40 copies of one row, binary rows, d=1, zero rows."""
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d)).astype(dtype)
-    X[rng.integers(0, n, 3)] = X[0]  # exact duplicates, fewer than the margin
+    if binary:
+        X = (rng.random((n, d)) < 0.3).astype(dtype)
+    else:
+        X = rng.standard_normal((n, d)).astype(dtype)
+    X[rng.integers(0, n, n_copies)] = X[0]  # exact duplicates, often more than the margin
     Q = np.vstack([X[rng.integers(0, n, 2)], rng.standard_normal((n_queries, d))]).astype(dtype)
+    Q[-1] = X[0]
+    k = min(k, n - 1)
     r1, r2 = (
-        CosineRetriever(n_neighbors=min(k, n - 1), batch_size=bs, backend=b).fit(X)
+        CosineRetriever(n_neighbors=k, batch_size=bs, backend=b).fit(X)
         for bs, b in zip(batch_sizes, backends, strict=True)
     )
     for q in (None, Q, Q[::-1]):
         a, b = r1.kneighbors(q), r2.kneighbors(q)
-        np.testing.assert_array_equal(a[0], b[0])
-        np.testing.assert_array_equal(a[1], b[1])
+        expected = _reference(X, q, k)
+        for got in (a, b):
+            np.testing.assert_array_equal(got[0], expected[0].astype(dtype))
+            np.testing.assert_array_equal(got[1], expected[1])
     # a row is the same alone as among the others
-    dist, ind = r1.kneighbors(Q[-1:])
-    np.testing.assert_array_equal(dist, r2.kneighbors(Q)[0][-1:])
-    np.testing.assert_array_equal(ind, r2.kneighbors(Q)[1][-1:])
+    full = r2.kneighbors(Q)
+    for i in (0, len(Q) - 1):
+        dist, ind = r1.kneighbors(Q[i : i + 1])
+        np.testing.assert_array_equal(dist, full[0][i : i + 1])
+        np.testing.assert_array_equal(ind, full[1][i : i + 1])
     # the first two queries are items: their nearest neighbour is at exactly 0
-    np.testing.assert_array_equal(r1.kneighbors(Q[:2])[0][:, 0], 0.0)
+    nonzero = Q[:2].any(axis=1)
+    np.testing.assert_array_equal(r1.kneighbors(Q[:2])[0][nonzero, 0], 0.0)
+
+
+@pytest.fixture
+def fingerprints():
+    """256-bit rows: 30 copies each of 5 rows, scattered among 500 random rows."""
+    rng = np.random.default_rng(7)
+    base = rng.random((5, 256)) < 0.1
+    X = np.vstack([np.repeat(base, 30, axis=0), rng.random((500, 256)) < 0.1])
+    order = rng.permutation(len(X))
+    j = np.flatnonzero(order == 40)[0]  # where row 40, a copy of base row 1, lands
+    order[[10, j]] = order[[j, 10]]  # make it row 10
+    return X[order].astype(np.float64)
+
+
+@pytest.mark.parametrize("row_block", ["default", "3 rows"])
+def test_ties_beyond_the_margin_give_the_same_neighbours_everywhere(
+    fingerprints, monkeypatch, row_block
+):
+    """The review's case: indices did differ between batch sizes and backends."""
+    X = fingerprints
+    if row_block == "3 rows":  # rows with many ties are read back 3 at a time
+        monkeypatch.setattr(_search, "_ROW_VALUES", 3 * len(X))
+    copies_of_10 = np.flatnonzero((X[10] == X).all(axis=1))
+    assert copies_of_10.size == 30 > 5 + MARGIN
+    assert copies_of_10[0] < 10 < copies_of_10[5]
+    expected_self, expected_new = _reference(X, None, 5), _reference(X, X, 5)
+    for backend in AVAILABLE:
+        for batch_size in BATCH_SIZES:
+            r = CosineRetriever(n_neighbors=5, batch_size=batch_size, backend=backend).fit(X)
+            for got, expected in ((r.kneighbors(), expected_self), (r.kneighbors(X), expected_new)):
+                np.testing.assert_array_equal(got[0], expected[0])
+                np.testing.assert_array_equal(got[1], expected[1])
+            # a row alone is the row in the batch: the 5 smallest indices of its copies
+            dist, ind = r.kneighbors(X[10:11])
+            np.testing.assert_array_equal(ind[0], copies_of_10[:5])
+            np.testing.assert_array_equal(dist[0], 0.0)
+            sims, ind = r.retrieve(X[10:11])
+            np.testing.assert_array_equal(sims[0], 1.0)
+
+
+@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("batch_size", [1, 1024])
+def test_zero_query_gets_the_smallest_indices(rng, backend, batch_size):
+    X = rng.standard_normal((300, 16))
+    X[[4, 250]] = 0.0
+    r = CosineRetriever(n_neighbors=6, batch_size=batch_size, backend=backend).fit(X)
+    dist, ind = r.kneighbors(np.zeros((2, 16)))
+    np.testing.assert_array_equal(ind, [np.arange(6)] * 2)
+    np.testing.assert_array_equal(dist, 1.0)
+    dist, ind = r.kneighbors()  # the zero items, each excluded from its own list
+    np.testing.assert_array_equal(ind[4], [0, 1, 2, 3, 5, 6])
+    np.testing.assert_array_equal(ind[250], np.arange(6))
+    np.testing.assert_array_equal(dist[[4, 250]], 1.0)
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_more_near_ties_than_the_margin_are_settled_exactly(rng, backend):
+    """k + 3 * MARGIN items closer to the query than float32 can resolve."""
+    d, k, n_near = 16, 3, 3 + 3 * MARGIN
+    base = rng.standard_normal(d)
+    base /= np.linalg.norm(base)
+    perp = rng.standard_normal((n_near, d))
+    perp -= np.outer(perp @ base, base)
+    perp /= np.linalg.norm(perp, axis=1, keepdims=True)
+    eps = 1e-5 * rng.permutation(np.arange(1, n_near + 1))
+    X = np.vstack([rng.standard_normal((100, d)), base + eps[:, None] * perp])
+    X = X[rng.permutation(len(X))]
+    queries = np.vstack([base, X[::7]])
+    expected = _reference(X, queries, k)
+    for batch_size in BATCH_SIZES:
+        r = CosineRetriever(n_neighbors=k, batch_size=batch_size, backend=backend).fit(X)
+        dist, ind = r.kneighbors(queries)
+        np.testing.assert_array_equal(dist, expected[0])
+        np.testing.assert_array_equal(ind, expected[1])
+
+
+@pytest.mark.parametrize("d", [1, 2, 7, 64, 256, 2048])
+def test_float32_similarities_are_within_the_error_bound(d):
+    """The bound that settle relies on holds for every backend's float32 products."""
+    rng = np.random.default_rng(d)
+    X = rng.standard_normal((300, d)) * np.exp(rng.normal(0, 3, (300, d)))  # wide exponents
+    X[:50] = X[50] + 1e-4 * rng.standard_normal((50, d))  # near-parallel rows
+    items = normalize_rows(X)
+    queries = items[::10]
+    q64 = queries.astype(np.float64)
+    rows, cols = np.nonzero(np.ones((len(queries), len(items)), dtype=bool))
+    s64 = _search.pair_similarities(
+        q64, _search.squared_norms(queries), items, _search.squared_norms(items), rows, cols
+    ).reshape(len(queries), len(items))
+    import torch
+
+    products = [queries @ items.T, (torch.from_numpy(queries) @ torch.from_numpy(items).T).numpy()]
+    for s32 in products:
+        assert np.abs(s32 - s64).max() <= _search.error_bound(d)
+
+
+def _matmul_settings():
+    """torch's legacy and per-backend float32 matmul settings ("ERR" where torch refuses)."""
+    import torch
+
+    getters = [torch.get_float32_matmul_precision, lambda: torch.backends.cuda.matmul.allow_tf32]
+    if hasattr(torch.backends.mkldnn, "matmul"):  # torch 2.9+
+        getters += [
+            lambda: torch.backends.cuda.matmul.fp32_precision,
+            lambda: torch.backends.mkldnn.matmul.fp32_precision,
+        ]
+    settings = []
+    for get in getters:
+        try:
+            settings.append(get())
+        except RuntimeError:  # legacy getters after mixed legacy and new settings
+            settings.append("ERR")
+    return settings
+
+
+def _set_matmul(setting):
+    import torch
+
+    if setting.startswith("legacy:"):
+        torch.set_float32_matmul_precision(setting.split(":")[1])
+    else:  # "cuda:tf32", "mkldnn:bf16": the per-backend API of torch 2.9+
+        backend, value = setting.split(":")
+        getattr(torch.backends, backend).matmul.fp32_precision = value
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "legacy:high",
+        "legacy:medium",
+        "legacy:highest",
+        pytest.param("cuda:tf32", id="new-api-cuda-tf32"),
+        pytest.param("mkldnn:bf16", id="new-api-mkldnn-bf16"),
+    ],
+)
+def test_torch_search_runs_in_float32_and_restores_the_setting(rng, monkeypatch, setting):
+    """TF32 ('high') or bfloat16 ('medium') products would break the error bound:
+    the search forces IEEE float32 products and restores the user's settings."""
+    import torch
+
+    if setting.split(":")[0] != "legacy" and not hasattr(torch.backends.mkldnn, "matmul"):
+        pytest.skip("torch < 2.9 has no per-backend fp32_precision")
+    X = rng.standard_normal((50, 8))
+    r = CosineRetriever(n_neighbors=3, backend="torch", batch_size=16).fit(X)
+    expected = r.kneighbors()
+    seen = []
+    mm = torch.mm
+
+    def spy(*args, **kwargs):
+        seen.append(_matmul_settings())
+        return mm(*args, **kwargs)
+
+    default = _matmul_settings()
+    try:
+        _set_matmul(setting)
+        before = _matmul_settings()
+        monkeypatch.setattr(torch, "mm", spy)
+        dist, ind = r.kneighbors()
+        assert len(seen) == 4  # 50 queries in chunks of 16
+        assert all(s == ["highest", False] + ["ieee"] * (len(s) - 2) for s in seen)
+        assert _matmul_settings() == before
+        np.testing.assert_array_equal(ind, expected[1])
+        np.testing.assert_array_equal(dist, expected[0])
+
+        def boom(*args, **kwargs):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(torch, "mm", boom)
+        with pytest.raises(RuntimeError, match="boom"):
+            r.kneighbors()
+        assert _matmul_settings() == before  # restored on error too
+    finally:
+        torch.set_float32_matmul_precision(default[0])
+        if len(default) > 2:
+            torch.backends.cuda.matmul.fp32_precision = default[2]
+            torch.backends.mkldnn.matmul.fp32_precision = default[3]
+    assert _matmul_settings() == default
