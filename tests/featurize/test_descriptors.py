@@ -1,4 +1,8 @@
-"""DescriptorFeaturizer: RDKit agreement, name validation, invalid rows, sklearn integration."""
+"""DescriptorFeaturizer: RDKit agreement, name validation, filled rows, sklearn integration.
+
+The shared front end (input forms, dedupe, invalid-row messages, n_jobs) is
+tested once for both featurizers in ``test_smiles.py``.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from rdkit.rdBase import BlockLogs
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import StandardScaler
 
-from skcontrast.featurize import DescriptorFeaturizer, _descriptors, _smiles, _workers
+from skcontrast.featurize import DescriptorFeaturizer, _descriptors, _workers
 from tests.featurize._molecules import INVALID
 
 
@@ -26,8 +30,12 @@ def test_default_descriptors_equal_rdkit(smiles):
     mols = [Chem.MolFromSmiles(s) for s in smiles]
     expected = np.array(
         [
-            [Descriptors.MolWt(m), Descriptors.MolLogP(m), Descriptors.TPSA(m),
-             rdMolDescriptors.CalcNumRings(m)]
+            [
+                Descriptors.MolWt(m),
+                Descriptors.MolLogP(m),
+                Descriptors.TPSA(m),
+                rdMolDescriptors.CalcNumRings(m),
+            ]
             for m in mols
         ]
     )
@@ -91,11 +99,6 @@ def test_invalid_rows_are_filled_and_counted(on_invalid, fill):
     assert np.isfinite(out[0]).all()
 
 
-def test_invalid_rows_raise_by_default():
-    with pytest.raises(ValueError, match=r"row 1: 'C1CC' \(SMILES unclosed ring\)"):
-        DescriptorFeaturizer().transform(["CCO", "C1CC"])
-
-
 def test_failing_descriptor_warns_instead_of_silent_nan(monkeypatch):
     def table():
         return {"MolWt": Descriptors.MolWt, "Boom": _boom}
@@ -109,21 +112,6 @@ def test_failing_descriptor_warns_instead_of_silent_nan(monkeypatch):
 
 def _boom(mol):
     raise RuntimeError("RDKit could not compute this")
-
-
-def test_dedupe_equals_row_by_row(smiles, rng):
-    rows = [smiles[i] for i in rng.integers(0, 8, size=120)]
-    desc = DescriptorFeaturizer()
-    np.testing.assert_array_equal(
-        desc.transform(rows), np.vstack([desc.transform([s]) for s in rows])
-    )
-
-
-def test_parallel_path_equals_serial(monkeypatch, smiles):
-    monkeypatch.setattr(_smiles, "MIN_PARALLEL", 0)
-    np.testing.assert_array_equal(
-        DescriptorFeaturizer(n_jobs=2).transform(smiles), DescriptorFeaturizer().transform(smiles)
-    )
 
 
 @given(

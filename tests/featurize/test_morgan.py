@@ -1,4 +1,8 @@
-"""MorganFeaturizer: exact RDKit agreement, dedupe, invalid rows, sklearn integration."""
+"""MorganFeaturizer: exact RDKit agreement, fast parse, zero-filled rows, sklearn integration.
+
+The shared front end (input forms, dedupe, invalid-row messages, n_jobs) is
+tested once for both featurizers in ``test_smiles.py``.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skcontrast.featurize import MorganFeaturizer, _smiles, _workers
+from skcontrast.featurize import MorganFeaturizer, _workers
 from skcontrast.utils._sklearn import InvalidParameterError
 from tests.featurize._molecules import INVALID
 
@@ -108,28 +112,7 @@ def test_mol_inputs_equal_smiles_inputs(smiles):
     np.testing.assert_array_equal(MorganFeaturizer().transform(mixed), expected)
 
 
-# ------------------------------------------------------------------ dedupe
-def test_dedupe_gives_the_same_rows_as_row_by_row(smiles, rng):
-    rows = [smiles[i] for i in rng.integers(0, 6, size=300)]
-    fp = MorganFeaturizer()
-    one_by_one = np.vstack([fp.transform([s]) for s in rows])
-    np.testing.assert_array_equal(fp.transform(rows), one_by_one)
-    sparse = MorganFeaturizer(sparse_output=True).transform(rows)
-    np.testing.assert_array_equal(sparse.toarray(), one_by_one)
-
-
-def test_each_distinct_smiles_is_parsed_once(monkeypatch, smiles):
-    calls = []
-    real = _workers.to_mol_without_stereo
-
-    def counting(item):
-        calls.append(item)
-        return real(item)
-
-    monkeypatch.setattr(_workers, "to_mol_without_stereo", counting)
-    rows = smiles[:4] * 50
-    MorganFeaturizer().transform(rows)
-    assert sorted(calls) == sorted(smiles[:4])
+# -------------------------------------------------------------- fast parse
 
 
 def test_fast_parse_is_used_only_without_chirality(monkeypatch):
@@ -140,22 +123,6 @@ def test_fast_parse_is_used_only_without_chirality(monkeypatch):
 
 
 # ----------------------------------------------------------- invalid input
-def test_invalid_rows_raise_with_rows_and_values():
-    rows = ["CCO", "C1CC", None, "c1ccccc1", "", 3.5, float("nan"), "C(C)(C)(C)(C)C", "\ud800"]
-    with pytest.raises(ValueError, match="7 of 9 rows") as info:
-        MorganFeaturizer().transform(rows)
-    message = str(info.value)
-    for expected in [
-        "row 1: 'C1CC' (SMILES unclosed ring)",
-        "row 2: None (missing value)",
-        "row 4: '' (empty string)",
-        "row 5: 3.5 (not a SMILES string or RDKit Mol (float))",
-        "row 6: nan (missing value)",
-        "and 2 more",
-        "on_invalid='zeros'",
-    ]:
-        assert expected in message
-    assert "row 7" not in message  # only the first 5 are named
 
 
 def test_zeros_keep_every_row_and_warn_once():
@@ -180,23 +147,6 @@ def test_zeros_sparse_output():
         )
     assert isinstance(out, sp.csr_matrix) and out.dtype == np.uint8
     assert out[1].nnz == 0 and out[0].nnz == out[2].nnz > 0
-
-
-def test_error_names_pandas_index_labels():
-    X = pd.Series(["CCO", "C1CC"], index=["exp-7", "exp-9"])
-    with pytest.raises(ValueError, match=r"row 1 \(index 'exp-9'\): 'C1CC'"):
-        MorganFeaturizer().transform(X)
-
-
-def test_rdkit_logging_is_silenced(capfd):
-    with pytest.warns(UserWarning):
-        MorganFeaturizer(on_invalid="zeros").transform(["C1CC", "c1cccc1", "CCO"])
-    assert capfd.readouterr().err == ""
-
-
-def test_empty_molecule_objects_are_invalid():
-    with pytest.raises(ValueError, match="molecule has no atoms"):
-        MorganFeaturizer().transform([Chem.Mol(), "CCO"])
 
 
 SMILES_CHARS = st.sampled_from(list("CNOScn()=#[]+-@H123456789/\\.lBrF"))
@@ -237,61 +187,7 @@ def test_fast_parse_agrees_with_molfromsmiles(text):
         )
 
 
-# --------------------------------------------------------------- input forms
-@pytest.mark.parametrize(
-    "make",
-    [
-        list,
-        tuple,
-        lambda s: np.asarray(s, dtype=object),
-        lambda s: np.asarray(s),  # a unicode array
-        lambda s: pd.Series(s),
-        lambda s: pd.Series(s, dtype="string"),
-        lambda s: pd.DataFrame({"smiles": s}),
-        lambda s: np.asarray(s, dtype=object).reshape(-1, 1),
-        lambda s: [[x] for x in s],
-    ],
-)
-def test_accepted_input_forms(smiles, make):
-    expected = MorganFeaturizer().transform(smiles)
-    np.testing.assert_array_equal(MorganFeaturizer().fit_transform(make(smiles)), expected)
-
-
-@pytest.mark.parametrize(
-    ("X", "error", "match"),
-    [
-        ("CCO", TypeError, "single str"),
-        (Chem.MolFromSmiles("CCO"), TypeError, "single Mol"),
-        ([], ValueError, "0 sample"),
-        (pd.DataFrame({"a": ["C"], "b": ["N"]}), ValueError, "exactly one column"),
-        (np.array([["C", "N"]], dtype=object), ValueError, "exactly one column"),
-        (np.zeros((2, 1, 1)), ValueError, "1-D"),
-        (sp.csr_matrix(np.ones((2, 1))), TypeError, "sparse"),
-        (5, TypeError, "int"),
-    ],
-)
-def test_rejected_input_forms(X, error, match):
-    with pytest.raises(error, match=match):
-        MorganFeaturizer().fit(X)
-    with pytest.raises(error, match=match):
-        MorganFeaturizer().transform(X)
-
-
-def test_input_is_not_modified(smiles):
-    X = pd.Series([*smiles, None])
-    before = X.copy()
-    with pytest.warns(UserWarning):
-        MorganFeaturizer(on_invalid="zeros").fit_transform(X)
-    pd.testing.assert_series_equal(X, before)
-
-
 # ------------------------------------------------------- sklearn behaviour
-def test_tags_are_honest():
-    tags = MorganFeaturizer().__sklearn_tags__()
-    assert tags.input_tags.string and not tags.input_tags.two_d_array
-    assert not tags.requires_fit
-
-
 def test_stateless_fit_returns_self_and_transform_needs_no_fit(smiles):
     fp = MorganFeaturizer(n_bits=128)
     assert fp.fit(smiles) is fp
@@ -301,23 +197,11 @@ def test_stateless_fit_returns_self_and_transform_needs_no_fit(smiles):
     np.testing.assert_array_equal(fp.fit_transform(smiles), fp.fit(smiles).transform(smiles))
 
 
-def test_invalid_row_warning_points_at_the_users_line():
-    featurizer = MorganFeaturizer(n_bits=64, on_invalid="zeros").set_output(transform="pandas")
-    with pytest.warns(UserWarning, match="not valid molecules") as record:
-        featurizer.transform(["CCO", "not a smiles"])
-    assert record[0].filename == __file__
-
-
 def test_parameters_are_validated_in_transform_too():
     with pytest.raises(InvalidParameterError, match="'radius' parameter"):
         MorganFeaturizer(radius=-1).transform(["CCO"])
     with pytest.raises(InvalidParameterError, match="'on_invalid' parameter"):
         MorganFeaturizer(on_invalid="drop").fit(["CCO"])
-    from skcontrast.featurize import DescriptorFeaturizer
-
-    for featurizer in (MorganFeaturizer(n_jobs=0), DescriptorFeaturizer(n_jobs=0)):
-        with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
-            featurizer.fit(["CCO"])  # not joblib's late "n_jobs == 0 has no meaning"
 
 
 def test_params_not_mutated(smiles):
@@ -373,19 +257,6 @@ def test_feature_names_and_pandas_output(smiles):
     np.testing.assert_array_equal(out.to_numpy(), MorganFeaturizer(n_bits=32).transform(smiles))
 
 
-def test_fitted_column_name_is_checked(smiles):
-    df = pd.DataFrame({"smiles": smiles})
-    fp = MorganFeaturizer(n_bits=32).fit(df)
-    np.testing.assert_array_equal(fp.feature_names_in_, ["smiles"])
-    assert fp.n_features_in_ == 1
-    with pytest.raises(ValueError, match="feature names"):
-        fp.transform(df.rename(columns={"smiles": "linker"}))
-    # a 1-D input has no column to compare: accepted by the stateless featurizer
-    assert fp.transform(df["smiles"]).shape == (len(smiles), 32)
-    fp.fit(df["smiles"])  # refit on 1-D forgets the column
-    assert not hasattr(fp, "feature_names_in_") and not hasattr(fp, "n_features_in_")
-
-
 def _records(smiles):
     n = len(smiles)
     return pd.DataFrame(
@@ -434,27 +305,7 @@ def test_clone_keeps_params():
     assert clone(fp).get_params() == fp.get_params()
 
 
-# ------------------------------------------------------------ parallelism
-def test_parallel_path_equals_serial(monkeypatch, smiles):
-    monkeypatch.setattr(_smiles, "MIN_PARALLEL", 0)
-    rows = smiles * 3 + [Chem.MolFromSmiles("CCN")]
-    with pytest.warns(UserWarning, match="2 of"):
-        parallel = MorganFeaturizer(n_jobs=2, on_invalid="zeros").transform([*rows, "C1CC", None])
-    serial = MorganFeaturizer().transform(rows)
-    np.testing.assert_array_equal(parallel[: len(rows)], serial)
-    assert not parallel[len(rows) :].any()
-    counts = MorganFeaturizer(n_jobs=2, count=True).transform(rows)
-    np.testing.assert_array_equal(counts, MorganFeaturizer(count=True).transform(rows))
-
-
-def test_small_inputs_do_not_start_workers(monkeypatch, smiles):
-    def forbidden(*args, **kwargs):
-        raise AssertionError("a worker pool was started for a small input")
-
-    monkeypatch.setattr(_smiles, "Parallel", forbidden)
-    assert MorganFeaturizer(n_jobs=2).transform(smiles).shape == (len(smiles), 2048)
-
-
+# ------------------------------------------------- real data, edge cases
 def test_mof_file_with_its_repeats(shared_data):
     path = shared_data / "mof_yield_dataset.csv"
     if not path.exists():
@@ -472,16 +323,3 @@ def test_all_rows_invalid_with_zeros():
     with pytest.warns(UserWarning, match="3 of 3 rows"):
         out = MorganFeaturizer(on_invalid="zeros", n_bits=16).transform([None, "", "C1CC"])
     np.testing.assert_array_equal(out, np.zeros((3, 16), dtype=np.uint8))
-
-
-def test_polars_one_column_frame(smiles):
-    pl = pytest.importorskip("polars", reason="polars is optional")
-    out = MorganFeaturizer(n_bits=64).fit_transform(pl.DataFrame({"smiles": smiles}))
-    np.testing.assert_array_equal(out, MorganFeaturizer(n_bits=64).transform(smiles))
-
-
-def test_unencodable_string_is_an_invalid_row_not_a_crash():
-    with pytest.raises(ValueError, match="not encodable as UTF-8"):
-        MorganFeaturizer().transform(["CCO", "C\ud800"])
-    with pytest.raises(ValueError, match="not encodable as UTF-8"):
-        MorganFeaturizer(include_chirality=True).transform(["C\ud800"])
