@@ -29,7 +29,7 @@ from skcontrast.embed._modules import ProjectionHead, build_encoder, output_widt
 from skcontrast.embed._net import ContrastiveNet
 from skcontrast.embed._params import changed_fixed_params, fixed_params, resolve_device
 from skcontrast.embed._targets import describe_loss, encode_labels, requires_labels
-from skcontrast.losses import LOSSES
+from skcontrast.losses import LOSSES, ContrastiveLoss
 from skcontrast.utils._docstrings import (
     Substitution,
     _device_docstring,
@@ -168,7 +168,7 @@ class ContrastiveEmbedder(
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
         "projection_dim": [None, Interval(numbers.Integral, 1, None, closed="left")],
         "augmenter": [None, HasMethods(["fit", "transform"])],
-        "loss": [StrOptions(set(LOSSES)), HasMethods(["forward_views", "chance_value"])],
+        "loss": [StrOptions(set(LOSSES)), type, ContrastiveLoss],
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -226,7 +226,7 @@ class ContrastiveEmbedder(
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
-        """Train the encoder on X (y is used only by ``loss="supcon"``).
+        """Train the encoder on X (y is used only by a loss that needs labels, as ``"supcon"``).
 
         Parameters
         ----------
@@ -617,14 +617,16 @@ class ContrastiveEmbedder(
         fitted augmenter's views: compare it between models that share them
         (``n_components``, ``hidden_dims``, ``lr``...). A lower temperature, a
         smaller batch or a weaker augmenter always scores higher, so choose
-        those with labels. The loss is the one the model was fitted with.
+        those with labels. The loss is the one the model was fitted with, and
+        each loss has its own scale, so the score cannot choose ``loss`` either.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             At least 2 rows.
         y : array-like, default=None
-            Labels, used only by ``loss="supcon"``. A single class is accepted
+            Labels, used only by a loss that needs them (``requires_labels``, as
+            ``"supcon"``). A single class is accepted
             here (a cross-validation fold may hold one): every other view is
             then a positive, so the score measures how close the views of one
             class are and nothing about separating classes. To compare models

@@ -48,7 +48,10 @@ def encode_labels(X, y, *, needed: bool, loss_text: str, training: bool):
     if not needed:
         return None
     if y is None:
-        raise ValueError(f"{loss_text} needs class labels: call fit(X, y).")
+        raise ValueError(
+            f"{loss_text} needs class labels: pass y (fit(X, y), partial_fit(X, y), "
+            "score(X, y))."
+        )
     y = np.asarray(y)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(

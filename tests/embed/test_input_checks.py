@@ -15,33 +15,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skcontrast.augment import ConditionJitter
-from skcontrast.embed import ContrastiveEmbedder
 from skcontrast.utils._sklearn import InvalidParameterError
+from tests.embed._support import data as _data
+from tests.embed._support import tiny as _small
 
 # Ipc (Bonchev's information content) of this branched C141 alkane is 1.77e41,
 # beyond float32's largest value (3.4e38)
 BIG_IPC = "CC(C)(C)" * 35 + "C"
 SMILES = ["CCO", "CCCC", "c1ccccc1", "CC(=O)O", "CCN", "CCCl", "CCOC", "CC(C)O"]
-
-
-def _small(**kw):
-    params = dict(
-        augmenter=ConditionJitter(std=0.3),
-        hidden_dims=(8,),
-        n_components=2,
-        projection_dim=4,
-        batch_size=16,
-        max_epochs=1,
-        device="cpu",
-        random_state=0,
-    )
-    params.update(kw)
-    return ContrastiveEmbedder(**params)
-
-
-def _data(n=24, d=3, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, d))
 
 
 @pytest.fixture

@@ -14,48 +14,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
-from skcontrast.embed import ContrastiveEmbedder
 from skcontrast.losses import NTXentLoss
-
-
-class GaussianNoise(TransformerMixin, BaseEstimator):
-    """A minimal device-side augmenter (the interface skcontrast augmenters implement)."""
-
-    def __init__(self, std=0.1):
-        self.std = std
-
-    def fit(self, X, y=None):
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X):
-        return np.asarray(X).copy()
-
-    def augment_tensor(self, X, generator):
-        noise = torch.randn(X.shape, generator=generator, device=X.device, dtype=X.dtype)
-        return X + self.std * noise
-
-
-def _blobs(n=240, d=6, k=3, seed=0):
-    rng = np.random.default_rng(seed)
-    centers = rng.normal(scale=3.0, size=(k, d))
-    y = rng.integers(0, k, n)
-    return centers[y] + rng.normal(size=(n, d)), y
-
-
-def _small(**kw):
-    params = dict(
-        augmenter=GaussianNoise(0.3),
-        hidden_dims=(32,),
-        n_components=4,
-        projection_dim=8,
-        batch_size=64,
-        max_epochs=3,
-        device="cpu",
-        random_state=0,
-    )
-    params.update(kw)
-    return ContrastiveEmbedder(**params)
+from tests.embed._support import blobs as _blobs
+from tests.embed._support import small as _small
 
 
 # ------------------------------------------------------------------ the net (_net)

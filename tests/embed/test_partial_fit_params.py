@@ -19,31 +19,14 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
 from skcontrast.augment import ConditionJitter
-from skcontrast.embed import ContrastiveEmbedder, MLPEncoder
+from skcontrast.embed import MLPEncoder
 from skcontrast.utils._sklearn import InvalidParameterError
+from tests.embed._support import data as _data
+from tests.embed._support import tiny as _small
 
 
 class _Noop(Callback):
     pass
-
-
-def _small(**kw):
-    params = dict(
-        augmenter=ConditionJitter(std=0.3),
-        hidden_dims=(8,),
-        n_components=2,
-        projection_dim=4,
-        batch_size=16,
-        max_epochs=1,
-        device="cpu",
-        random_state=0,
-    )
-    params.update(kw)
-    return ContrastiveEmbedder(**params)
-
-
-def _data(n=24, d=3, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, d))
 
 
 @pytest.fixture(autouse=True)

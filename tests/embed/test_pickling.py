@@ -12,26 +12,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skcontrast.augment import ConditionJitter
 from skcontrast.embed import ContrastiveEmbedder
+from tests.embed._support import tiny as _tiny
 
 
 def _fitted(**kw):
     X = np.random.default_rng(0).normal(size=(40, 4))
-    params = dict(
-        augmenter=ConditionJitter(std=0.3),
-        hidden_dims=(8,),
-        n_components=2,
-        projection_dim=4,
-        batch_size=16,
-        max_epochs=2,
-        device="cpu",
-        random_state=0,
-    )
-    params.update(kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return ContrastiveEmbedder(**params).fit(X), X
+        return _tiny(**{"max_epochs": 2, **kw}).fit(X), X
 
 
 def test_two_pickles_of_a_fitted_embedder_are_byte_identical():
