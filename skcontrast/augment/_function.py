@@ -119,10 +119,12 @@ class FunctionAugmenter(BaseAugmenter):
     def _augment_block(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         if self.func is None:
             return X.clone()
-        version = X._version  # bumped by any in-place write into X (or a view of it)
+        # _version is bumped by any in-place write into X (or a view of it);
+        # inference tensors (under torch.inference_mode) have no version counter
+        version = None if X.is_inference() else X._version
         out = self.func(X, generator, **(self.kw_args or {}))
         name = _describe_func(self.func)
-        if X._version != version:
+        if version is not None and X._version != version:
             raise ValueError(
                 f"FunctionAugmenter: func={name} wrote into its input X; it must return "
                 "a new tensor (e.g. X * s, not X.mul_(s))."

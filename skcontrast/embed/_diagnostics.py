@@ -12,13 +12,13 @@ preprocessing, other features a common scale.
 from __future__ import annotations
 
 import collections
+import math
 
 import numpy as np
 import scipy.sparse as sp
 
 from skcontrast.augment import BitDropout
 from skcontrast.augment._views import _flatten
-from skcontrast.losses import InfoNCELoss, NTXentLoss
 
 #: At most this many rows are looked at ...
 _MAX_ROWS = 256
@@ -38,13 +38,6 @@ _ROW_TOLERANCE = 0.05
 #: is below this (the sample holds only some of the rows).
 _COLUMN_TOLERANCE = 0.25
 
-#: How the warning writes the chance value of a built-in loss: its formula for a
-#: batch of b rows, and the argument of its log. Any other loss is described by
-#: its ``chance_value``.
-_CHANCE_FORMULAS = {
-    NTXentLoss: ("log(2b - 1)", lambda b: 2 * b - 1),
-    InfoNCELoss: ("log(b)", lambda b: b),
-}
 
 _BITDROPOUT_ADVICE = (
     "The augmenter drops fingerprint bits: weaken it (a lower BitDropout p, so that "
@@ -194,17 +187,25 @@ def chance_level(loss, sizes: list[int]) -> tuple[float | None, str]:
     values = {b: loss.chance_value(b) for b in sorted(set(sizes))}
     if not sizes or any(value is None for value in values.values()):
         return None, ""
-    formula, argument = _CHANCE_FORMULAS.get(
-        type(loss), (f"{type(loss).__qualname__}.chance_value(b)", None)
+    formula = getattr(loss, "chance_formula", None) or (
+        f"{type(loss).__qualname__}.chance_value(b)"
     )
     chance = float(np.average([values[b] for b in sizes], weights=sizes))
     counts = sorted(collections.Counter(sizes).items(), reverse=True)
     if len(counts) == 1:
         b = sizes[0]
-        value = f"log({argument(b)})" if argument else f"{values[b]:.4f}"
+        value = _as_log(values[b])
         return chance, f"{formula} = {value} for batches of b = {b} rows"
     parts = " and ".join(", ".join(f"{n} x {b}" for b, n in counts).rsplit(", ", 1))
     return chance, (
         f"{formula} for a batch of b rows, averaged over the last epoch's batches, "
         f"{parts} rows, weighted by b as train_loss is"
     )
+
+
+def _as_log(value: float) -> str:
+    """``"log(127)"`` when ``value`` is the log of an integer, else ``"4.8442"``."""
+    argument = round(math.exp(value)) if value < 50 else 0
+    if argument >= 1 and math.isclose(math.log(argument), value, rel_tol=0, abs_tol=1e-9):
+        return f"log({argument})"
+    return f"{value:.4f}"

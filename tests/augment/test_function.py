@@ -195,3 +195,16 @@ def test_contrastive_embedder_trains_with_it():
     ).fit(X)
     assert emb.transform(X).shape == (40, 2)
     assert isinstance(emb.augmenter_, FunctionAugmenter) and emb.augmenter_.random_state is not None
+
+
+def test_func_runs_under_inference_mode():
+    """Inference tensors have no version counter: the in-place check is skipped."""
+    X = torch.arange(12.0).reshape(4, 3)
+    augmenter = FunctionAugmenter(_times_two_example, random_state=0).fit(X.numpy())
+    with torch.inference_mode():
+        out = augmenter.augment_tensor(X.clone(), torch.Generator().manual_seed(0))
+    torch.testing.assert_close(out, 2 * X)
+
+
+def _times_two_example(X, generator):
+    return X * 2

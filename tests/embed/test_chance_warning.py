@@ -190,5 +190,12 @@ def test_the_chance_value_comes_from_the_loss(monkeypatch):
         _identity_views(loss=_NTXentOfMyOwn, batch_size=N).fit(X)
     monkeypatch.setattr(_NTXentOfMyOwn, "chance", math.log(2 * N - 1))
     message = _advice(X, loss=_NTXentOfMyOwn, batch_size=N)
-    expected = f"_NTXentOfMyOwn.chance_value(b) = {math.log(2 * N - 1):.4f} for batches of b = {N}"
+    expected = f"_NTXentOfMyOwn.chance_value(b) = log({2 * N - 1}) for batches of b = {N}"
     assert expected in message
+    # a loss that states its formula is described by it
+    monkeypatch.setattr(_NTXentOfMyOwn, "chance_formula", "log(2b - 1)", raising=False)
+    message = _advice(X, loss=_NTXentOfMyOwn, batch_size=N)
+    assert f"log(2b - 1) = log({2 * N - 1}) for batches of b = {N}" in message
+    monkeypatch.setattr(_NTXentOfMyOwn, "chance", 0.5)  # not the log of an integer
+    message = _advice(X, loss=_NTXentOfMyOwn, batch_size=N)
+    assert f"log(2b - 1) = 0.5000 for batches of b = {N}" in message
