@@ -12,34 +12,10 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from skcontrast.neighbors import _search
+from skcontrast.neighbors._backends import BACKEND_NAMES, BACKENDS, resolve_backend
 from skcontrast.neighbors._normalize import normalize_rows
 from skcontrast.utils._sklearn import Interval, StrOptions, _fit_context, check_is_fitted
-from skcontrast.utils._torch import tensor_view
 from skcontrast.utils._validation import validate_float
-
-_FAISS_MISSING = (
-    "backend='faiss' needs the optional 'faiss' extra, which is not installed: "
-    "pip install 'skcontrast[faiss]' (it installs faiss-cpu), or use "
-    "backend='auto', 'numpy' or 'torch'."
-)
-
-
-#: faiss tiles its own computation; small query blocks only slow it down.
-_FAISS_MIN_QUERIES = 16_384
-
-
-def _import_faiss():
-    try:
-        import faiss
-    except ImportError as exc:
-        raise ImportError(_FAISS_MISSING) from exc
-    return faiss
-
-
-def _torch_device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _as_configured_sparse(graph: sp.csr_array):
@@ -96,9 +72,19 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         - "numpy": NumPy matrix product (BLAS sgemm) and a two-step exact top-k;
         - "torch": the same steps with torch, on CUDA when available, else CPU;
         - "faiss": faiss ``IndexFlatIP`` (exact inner product), needs the
-          optional ``faiss`` extra (``pip install 'skcontrast[faiss]'``);
+          optional ``faiss`` extra (``pip install 'skcontrast[faiss]'``). It
+          is for memory, not speed: faiss tiles the similarity computation
+          itself, so its peak memory does not grow with ``batch_size``: 229 MB
+          against 929 MB for "numpy" at the default ``batch_size`` (200 000
+          items of 128 features, 2 000 queries). It is the slowest of the three
+          on CPU;
         - "auto": "torch" on CUDA when available, else "numpy" (the faster of the
           two on CPU in ``benchmarks/bench_retrieve.py``).
+
+        The neighbours and distances are the same with every backend (see
+        :meth:`kneighbors`). Each backend is a class in
+        ``skcontrast/neighbors/_backends.py``, looked up by name in its
+        ``BACKENDS`` table (a class registered there is a valid value too).
 
     Attributes
     ----------
@@ -141,7 +127,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     _parameter_constraints: ClassVar[dict] = {
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "backend": [StrOptions({"auto", "numpy", "torch", "faiss"})],
+        "backend": [StrOptions(BACKEND_NAMES)],
     }
 
     def __init__(self, *, n_neighbors=5, batch_size=1024, backend="auto"):
@@ -180,12 +166,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             With ``backend="faiss"`` when faiss is not installed.
         """
         X = validate_float(self, X, reset=True)
-        backend = self.backend
-        if backend == "faiss":
-            _import_faiss()
-        elif backend == "auto":
-            backend = "torch" if _torch_device() == "cuda" else "numpy"
-        self.backend_ = backend
+        self.backend_ = resolve_backend(self.backend).name
         self._fit_dtype = X.dtype
         self.n_samples_fit_ = X.shape[0]
         self._n_features_out = self.n_samples_fit_
@@ -195,7 +176,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state.pop("_cache", None)  # faiss index / device tensors are rebuilt on demand
+        state.pop("_cache", None)  # the built backend and the norms are rebuilt on demand
         return state
 
     def __setstate__(self, state):
@@ -242,9 +223,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
         n = self.n_samples_fit_ if X is None else X.shape[0]
         self._validate_params()  # batch_size may have been set after fit
-        step = self.batch_size
-        if self.backend_ == "faiss":
-            step = max(step, _FAISS_MIN_QUERIES)
+        step = max(self.batch_size, BACKENDS[self.backend_].min_chunk)
         for start in range(0, n, step):
             stop = min(start + step, n)
             if X is None:
@@ -259,6 +238,15 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             sq = self._cache["sq_norms"] = _search.squared_norms(self._items[: self.n_samples_fit_])
         return sq
 
+    def _search_backend(self):
+        """The fitted backend, built on the first search (cached, never pickled)."""
+        backend = self._cache.get("backend")
+        if backend is None:
+            backend = BACKENDS[self.backend_]()
+            backend.build(self._items, self.n_samples_fit_)
+            self._cache["backend"] = backend
+        return backend
+
     def _search(self, X, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k similarities (float64, descending) and indices for validated X.
 
@@ -268,34 +256,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n_fit = self.n_samples_fit_
         exclude_self = X is None
         n_cand = min(k + _search.MARGIN, n_fit - int(exclude_self))
-        chunks = self._chunks(X)
-        if self.backend_ == "faiss":
-            index = self._cache.get("faiss")
-            if index is None:
-                faiss = _import_faiss()
-                index = faiss.IndexFlatIP(self._items.shape[1])
-                index.add(self._items[:n_fit])
-                self._cache["faiss"] = index
-            results = _search.search_faiss(index, self._items, n_fit, chunks, n_cand, exclude_self)
-        elif self.backend_ == "torch":
-            device = _torch_device()
-            key = ("torch", device)
-            if key not in self._cache:
-                self._cache[key] = tensor_view(self._items).to(device)
-            results = _search.search_torch(
-                self._items,
-                n_fit,
-                chunks,
-                n_cand,
-                self.batch_size,
-                exclude_self,
-                device,
-                self._cache[key],
-            )
-        else:
-            results = _search.search_numpy(
-                self._items, n_fit, chunks, n_cand, self.batch_size, exclude_self
-            )
+        results = self._search_backend().search(self._chunks(X), n_cand, exclude_self)
         item_sq = self._item_sq_norms()
         parts = [
             _search.settle(cands, self._items, item_sq, n_fit, k, exclude_self) for cands in results

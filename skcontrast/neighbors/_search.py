@@ -166,7 +166,6 @@ def search_numpy(
     n_items: int,
     chunks: Iterator[tuple[int, np.ndarray]],
     k: int,
-    batch_size: int,
     exclude_self: bool,
 ) -> Iterator[Candidates]:
     """NumPy kernel: one sgemm into a reused buffer per chunk, then the top-k.
@@ -279,7 +278,6 @@ def search_torch(
     n_items: int,
     chunks: Iterator[tuple[int, np.ndarray]],
     k: int,
-    batch_size: int,
     exclude_self: bool,
     device,
     items_tensor=None,

@@ -133,60 +133,6 @@ def _reference(X, Q=None, k=5):
     return np.clip(1.0 - sims, 0.0, 2.0), idx
 
 
-@pytest.mark.parametrize("d", [1, 3, 8, 9, 37, 128, 129, 300, 1000])
-def test_pair_similarity_alone_equals_in_a_batch(d, monkeypatch):
-    """The value of a pair depends on its two rows only: not its position, the slice
-    size, the threads; duplicates give exactly 1 (qq, xx and dot summed alike)."""
-    rng = np.random.default_rng(d)
-    items = normalize_rows(rng.standard_normal((40, d)))
-    items[3] = 0.0
-    queries = np.vstack([items[5], items[17], normalize_rows(rng.standard_normal((6, d)))])
-    q64, qq = queries.astype(np.float64), _search.squared_norms(queries)
-    xx = _search.squared_norms(items)
-    rows = np.repeat(np.arange(len(queries)), len(items))
-    cols = np.tile(rng.permutation(len(items)), len(queries))
-    batch = _search.pair_similarities(q64, qq, items, xx, rows, cols)
-    assert batch.dtype == np.float64
-    for i in rng.choice(len(rows), 25, replace=False):
-        r, c = rows[i : i + 1], cols[i : i + 1]
-        zero = np.zeros(1, dtype=np.int64)
-        alone = _search.pair_similarities(q64[r], qq[r], items[c], xx[c], zero, zero)
-        assert alone[0] == batch[i]
-        # a row's squared norm alone equals its value among the others
-        assert _search.squared_norms(items[c])[0] == xx[c[0]]
-    # the column-wise layout of the candidates gives the same bits (kept pairs:
-    # a prefix of each row, of any length)
-    grid, expected = cols.reshape(len(queries), -1), batch.reshape(len(queries), -1)
-    keep = np.arange(grid.shape[1]) < rng.integers(1, grid.shape[1] + 1, (len(queries), 1))
-
-    def same_values():
-        np.testing.assert_array_equal(
-            _search.pair_similarities(q64, qq, items, xx, rows, cols), batch
-        )
-        by_column = _search.candidate_similarities(q64, qq, items, xx, grid, keep)
-        np.testing.assert_array_equal(by_column[keep], expected[keep])
-        assert (by_column[~keep] == -np.inf).all()
-        np.testing.assert_array_equal(_search.squared_norms(items), xx)
-
-    same_values()
-    # other slice sizes and several threads give the same bits
-    monkeypatch.setattr(_search, "_PAIR_VALUES", 3 * d + 1)
-    monkeypatch.setattr(_search, "_THREAD_VALUES", 0)
-    monkeypatch.setattr(_search, "_n_threads", lambda: 3)
-    same_values()
-    # exact copies: similarity exactly 1; the zero row: exactly 0
-    np.testing.assert_array_equal(batch[(rows == 0) & (cols == 5)], 1.0)
-    np.testing.assert_array_equal(batch[(rows == 1) & (cols == 17)], 1.0)
-    np.testing.assert_array_equal(batch[cols == 3], 0.0)
-
-
-def test_rescore_orders_ties_by_index():
-    items = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]], dtype=np.float32)
-    sims, idx = rescore(items[:1], items, np.array([[3, 1, 2, 0]]), 3)
-    np.testing.assert_array_equal(idx, [[0, 2, 3]])
-    np.testing.assert_array_equal(sims, [[1.0, 1.0, 1.0]])
-
-
 @pytest.mark.parametrize("backend", _backends())
 def test_k_plus_margin_candidates_settle_near_ties(rng, backend):
     """k + 8 items closer to the query than float32 can resolve: float64 ranks them."""
@@ -334,26 +280,6 @@ def test_more_near_ties_than_the_margin_are_settled_exactly(rng, backend):
         dist, ind = r.kneighbors(queries)
         np.testing.assert_array_equal(dist, expected[0])
         np.testing.assert_array_equal(ind, expected[1])
-
-
-@pytest.mark.parametrize("d", [1, 2, 7, 64, 256, 2048])
-def test_float32_similarities_are_within_the_error_bound(d):
-    """The bound that settle relies on holds for every backend's float32 products."""
-    rng = np.random.default_rng(d)
-    X = rng.standard_normal((300, d)) * np.exp(rng.normal(0, 3, (300, d)))  # wide exponents
-    X[:50] = X[50] + 1e-4 * rng.standard_normal((50, d))  # near-parallel rows
-    items = normalize_rows(X)
-    queries = items[::10]
-    q64 = queries.astype(np.float64)
-    rows, cols = np.nonzero(np.ones((len(queries), len(items)), dtype=bool))
-    s64 = _search.pair_similarities(
-        q64, _search.squared_norms(queries), items, _search.squared_norms(items), rows, cols
-    ).reshape(len(queries), len(items))
-    import torch
-
-    products = [queries @ items.T, (torch.from_numpy(queries) @ torch.from_numpy(items).T).numpy()]
-    for s32 in products:
-        assert np.abs(s32 - s64).max() <= _search.error_bound(d)
 
 
 def _matmul_settings():

@@ -20,7 +20,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsTransformer, Neare
 from sklearn.pipeline import make_pipeline
 
 from skcontrast.neighbors import CosineRetriever
-from skcontrast.neighbors import _retriever as retriever_module
+from skcontrast.neighbors import _backends as backends_module
 from skcontrast.utils._sklearn import InvalidParameterError
 
 BACKENDS = ["numpy", "torch", "faiss"]
@@ -268,7 +268,7 @@ def test_faiss_missing_gives_clear_error(monkeypatch, rng):
 def test_auto_backend(monkeypatch, rng):
     X = rng.standard_normal((10, 3))
     assert CosineRetriever().fit(X).backend_ == ("torch" if torch.cuda.is_available() else "numpy")
-    monkeypatch.setattr(retriever_module, "_torch_device", lambda: "cuda")
+    monkeypatch.setattr(backends_module, "_torch_device", lambda: "cuda")
     assert CosineRetriever(backend="auto").fit(X).backend_ == "torch"
 
 
