@@ -77,7 +77,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
           itself, so its peak memory does not grow with ``batch_size``: 229 MB
           against 929 MB for "numpy" at the default ``batch_size`` (200 000
           items of 128 features, 2 000 queries). It is the slowest of the three
-          on CPU;
+          on CPU (298 against 978 queries/s for "numpy" in
+          ``benchmarks/README.md``);
         - "auto": "torch" on CUDA when available, else "numpy" (the faster of the
           two on CPU in ``benchmarks/bench_retrieve.py``).
 
