@@ -372,24 +372,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            Before ``fit``.
-        sklearn.utils._param_validation.InvalidParameterError
-            When ``batch_size`` set since ``fit`` is invalid (``batch_size=0``).
-        ValueError
-            - For NaN or infinity in X: the message names the column (and its
-              name when the fitted data had string column names), the first
-              rows and their values;
-            - for X that is empty, not 2-D, not numeric, or with another number
-              of features (or other feature names) than at ``fit``;
-            - for ``n_neighbors`` below 1 or above ``n_samples_fit_``
-              (``n_samples_fit_ - 1`` when X is None: each item is excluded
-              from its own neighbours).
-        TypeError
-            When ``n_neighbors`` is not an integer.
-        ImportError
-            With ``backend="faiss"`` when faiss cannot be imported (a retriever
-            unpickled where faiss is not installed).
+        sklearn.exceptions.NotFittedError, InvalidParameterError, ValueError, TypeError, ImportError
+            As :meth:`kneighbors`.
         """
         check_is_fitted(self)
         X, dtype = self._queries(X)
@@ -419,25 +403,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            Before ``fit``.
-        sklearn.utils._param_validation.InvalidParameterError
-            When ``batch_size`` set since ``fit`` is invalid (``batch_size=0``).
+        sklearn.exceptions.NotFittedError, InvalidParameterError, TypeError, ImportError
+            As :meth:`kneighbors`.
         ValueError
-            - For NaN or infinity in X: the message names the column (and its
-              name when the fitted data had string column names), the first
-              rows and their values;
-            - for X that is empty, not 2-D, not numeric, or with another number
-              of features (or other feature names) than at ``fit``;
-            - for ``n_neighbors`` below 1 or above ``n_samples_fit_``
-              (``n_samples_fit_ - 1`` when X is None: each item is excluded
-              from its own neighbours);
-            - for ``mode`` other than "connectivity" or "distance".
-        TypeError
-            When ``n_neighbors`` is not an integer.
-        ImportError
-            With ``backend="faiss"`` when faiss cannot be imported (a retriever
-            unpickled where faiss is not installed).
+            As :meth:`kneighbors`, and for ``mode`` other than "connectivity"
+            or "distance".
         """
         check_is_fitted(self)
         if mode == "connectivity":
