@@ -1,0 +1,191 @@
+"""ContrastiveLoss: the contract of every loss the embedder trains with.
+
+Imported and documented through :mod:`skcontrast.losses`.
+"""
+
+from __future__ import annotations
+
+import abc
+import numbers
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+
+def _check_batch_size(batch_size: int) -> int:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, numbers.Integral)
+        or batch_size < 2
+    ):
+        raise ValueError(
+            "batch_size must be an integer >= 2 (a contrastive batch needs two rows), "
+            f"got {batch_size!r}."
+        )
+    return int(batch_size)
+
+
+class ContrastiveLoss(nn.Module, abc.ABC):
+    """The contract of every loss that :class:`~skcontrast.embed.ContrastiveEmbedder` trains with.
+
+    A loss module that scores the two augmented views of a batch of B rows.
+    A subclass implements :meth:`forward_views`, sets the class attribute
+    ``requires_labels`` when it needs class labels, and overrides
+    :meth:`chance_value` (and sets ``chance_formula``) when it knows its value
+    at chance. Calling the module, ``loss(z1, z2, labels=None)``, runs
+    :meth:`forward_views` (except for :class:`SupConLoss`, which keeps its
+    older ``loss(z, labels)`` call).
+
+    Pass a subclass or an instance as ``ContrastiveEmbedder(loss=...)``; see
+    :func:`check_loss` for what the embedder does with each, and for how its
+    ``temperature`` reaches the loss.
+
+    Attributes
+    ----------
+    requires_labels : bool
+        Class attribute, False by default. True when :meth:`forward_views`
+        needs ``labels`` (then the embedder requires a classification y at fit
+        and passes its integer codes); False when the loss uses the views alone
+        and ignores ``labels``.
+    chance_formula : str or None
+        Class attribute, None by default: :meth:`chance_value` written as a
+        formula of the batch size b, for messages (``"log(2b - 1)"`` for
+        :class:`NTXentLoss`); None when there is no chance value or no short
+        formula for it.
+    temperature : float, torch.Tensor or None
+        The softmax temperature, for losses that have one (set by their
+        ``__init__``); None (set by this base class) for a loss without a
+        temperature, such as a variance-keeping loss. A subclass whose
+        ``__init__`` takes a parameter named ``temperature`` gets the
+        embedder's ``temperature`` when given to it by class.
+
+    See Also
+    --------
+    NTXentLoss, InfoNCELoss, SupConLoss : The built-in losses.
+    check_loss : Turn ``loss=`` (a name, a class or an instance) into a loss.
+    LOSSES : The registered names.
+
+    Notes
+    -----
+    A subclass calls ``super().__init__()`` first. Its ``forward_views``
+    should return a scalar (the embedder calls ``backward()`` on it and logs
+    it), accept float16/bfloat16 inputs (the encoder may run under autocast),
+    and keep ``labels`` as the third, optional argument even when it ignores
+    them, so that the embedder calls every loss the same way. A batch always
+    holds at least 2 rows.
+
+    Examples
+    --------
+    A decoupled contrastive loss (C.-H. Yeh et al., "Decoupled Contrastive
+    Learning", ECCV 2022): NT-Xent with the positive left out of each anchor's
+    denominator. Its value for identical embeddings
+    is log(2B - 2), which it reports as its chance value:
+
+    >>> import math, torch
+    >>> import torch.nn.functional as F
+    >>> from skcontrast.losses import ContrastiveLoss, check_loss
+    >>> class DecoupledLoss(ContrastiveLoss):
+    ...     chance_formula = "log(2b - 2)"
+    ...
+    ...     def __init__(self, temperature=0.2):
+    ...         super().__init__()
+    ...         self.temperature = temperature
+    ...
+    ...     def forward_views(self, z1, z2, labels=None):
+    ...         b = z1.shape[0]
+    ...         z = F.normalize(torch.cat([z1, z2]).float(), dim=1)
+    ...         sim = z @ z.T / self.temperature
+    ...         positive = torch.cat([sim.diagonal(b), sim.diagonal(-b)])
+    ...         self_or_partner = torch.eye(2 * b, dtype=torch.bool, device=z.device)
+    ...         self_or_partner |= self_or_partner.roll(b, dims=1)
+    ...         negatives = sim.masked_fill(self_or_partner, float("-inf"))
+    ...         return (negatives.logsumexp(dim=1) - positive).mean()
+    ...
+    ...     def chance_value(self, batch_size):
+    ...         return math.log(2 * batch_size - 2)
+    >>> loss = check_loss(DecoupledLoss, temperature=0.5)  # what the embedder does
+    >>> loss
+    DecoupledLoss()
+    >>> loss.temperature, loss.requires_labels
+    (0.5, False)
+    >>> g = torch.Generator().manual_seed(0)
+    >>> z1, z2 = torch.randn(5, 3, generator=g), torch.randn(5, 3, generator=g)
+    >>> loss(z1, z2).shape  # the same as loss.forward_views(z1, z2)
+    torch.Size([])
+    >>> z = torch.ones(5, 3)  # an encoder that cannot tell rows apart
+    >>> math.isclose(loss(z, z).item(), loss.chance_value(5), rel_tol=1e-6)
+    True
+
+    ``ContrastiveEmbedder(loss=DecoupledLoss)`` trains with it at the
+    embedder's temperature, and ``loss=DecoupledLoss(temperature=0.1)`` with a
+    copy of that instance, at 0.1.
+    """
+
+    requires_labels: ClassVar[bool] = False
+    chance_formula: ClassVar[str | None] = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.temperature: float | torch.Tensor | None = None
+
+    @abc.abstractmethod
+    def forward_views(
+        self, z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The loss of a batch from the embeddings of its two views.
+
+        Parameters
+        ----------
+        z1, z2 : torch.Tensor of shape (B, D)
+            Embeddings (any float dtype) of the two views of the same B rows:
+            row i of ``z1`` and row i of ``z2`` come from row i of the batch.
+        labels : torch.Tensor of shape (B,), dtype int64, or None
+            Class codes of the B rows (one per row, not per view), on the
+            device of ``z1``. Required when ``requires_labels`` is True;
+            ignored otherwise, so that a caller can always pass them.
+
+        Returns
+        -------
+        torch.Tensor
+            A scalar (for the built-in losses: unless their ``reduction`` is
+            ``"none"``), float32 for float16/bfloat16/float32 input.
+
+        Raises
+        ------
+        ValueError
+            For embeddings of the wrong shape, or missing or mis-shaped labels
+            when ``requires_labels`` is True.
+        """
+
+    def forward(
+        self, z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """:meth:`forward_views`, so that ``loss(z1, z2, labels=None)`` runs it."""
+        return self.forward_views(z1, z2, labels)
+
+    def chance_value(self, batch_size: int) -> float | None:
+        """The loss of an encoder that cannot tell rows apart, for a batch of this size.
+
+        That is the value of :meth:`forward_views` when all 2B embeddings are
+        equal (or all zero), whatever the temperature. The embedder warns when
+        the final training loss stays within a few percent of it. This base
+        implementation returns None: not defined by the batch size alone, and
+        no warning.
+
+        Parameters
+        ----------
+        batch_size : int
+            B, the number of rows in the batch (2B views); at least 2.
+
+        Returns
+        -------
+        float or None
+
+        Raises
+        ------
+        ValueError
+            If ``batch_size`` is not an integer >= 2.
+        """
+        _check_batch_size(batch_size)
+        return None
