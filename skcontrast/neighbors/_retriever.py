@@ -447,20 +447,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Raises
         ------
-        sklearn.exceptions.NotFittedError
-            Before ``fit``.
-        sklearn.utils._param_validation.InvalidParameterError
-            When ``batch_size`` set since ``fit`` is invalid (``batch_size=0``).
+        sklearn.exceptions.NotFittedError, InvalidParameterError, ImportError
+            As :meth:`kneighbors`.
         ValueError
-            - For NaN or infinity in X: the message names the column (and its
-              name when the fitted data had string column names), the first
-              rows and their values;
-            - for X that is empty, not 2-D, not numeric, or with another number
-              of features (or other feature names) than at ``fit``;
-            - when ``n_neighbors + 1`` exceeds ``n_samples_fit_``.
-        ImportError
-            With ``backend="faiss"`` when faiss cannot be imported (a retriever
-            unpickled where faiss is not installed).
+            As :meth:`kneighbors` for X; also when ``n_neighbors + 1`` exceeds
+            ``n_samples_fit_``.
         """
         check_is_fitted(self)
         return self.kneighbors_graph(X, n_neighbors=self.n_neighbors + 1, mode="distance")
