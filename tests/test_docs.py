@@ -157,7 +157,8 @@ USER_GUIDE = [
 @pytest.mark.filterwarnings("error::UserWarning")  # a documented snippet runs cleanly
 @pytest.mark.parametrize("page", USER_GUIDE, ids=[p.stem for p in USER_GUIDE])
 def test_user_guide_code_runs(page, tmp_path, monkeypatch):
-    """Each page's python blocks run, in order, in one namespace (a page is one session).
+    """Each page's python blocks run, in order, in one namespace (a page is one session);
+    developers.rst's examples each run alone, in a fresh module.
 
     A block whose import names a skcontrast subpackage not written yet skips the
     page with that reason; any other error fails.
@@ -171,6 +172,10 @@ def test_user_guide_code_runs(page, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, module.__name__, module)
     namespace = module.__dict__
     for i, block in enumerate(blocks):
+        if page.stem == "developers":  # each example stands alone: a fresh module
+            module = types.ModuleType(f"docs_{page.stem}_{i}")
+            monkeypatch.setitem(sys.modules, module.__name__, module)
+            namespace = module.__dict__
         try:
             exec(compile(block, f"{page.name}[block {i}]", "exec"), namespace)
         except ImportError as exc:
