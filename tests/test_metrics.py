@@ -10,7 +10,13 @@ from scipy.spatial.distance import pdist
 from sklearn.neighbors import NearestNeighbors
 
 from skcontrast import metrics
-from skcontrast.metrics import alignment, neighbor_label_agreement, uniformity
+from skcontrast.metrics import (
+    alignment,
+    neighbor_label_agreement,
+    rankme,
+    rankme_scorer,
+    uniformity,
+)
 from skcontrast.utils._sklearn import InvalidParameterError
 
 
@@ -72,6 +78,7 @@ def test_agreement_validation(rng):
         (lambda Z, good: alignment(Z, good), "z1"),
         (lambda Z, good: alignment(good, Z), "z2"),
         (lambda Z, good: uniformity(Z), "z"),
+        (lambda Z, good: rankme(Z), "Z"),
     ],
 )
 def test_non_finite_input_names_the_argument_column_and_rows(rng, call, name, bad):
@@ -105,6 +112,7 @@ _Z2 = [[1.0, 0.0], [0.0, 1.0]]
         (alignment, {"z1": 3, "z2": [[1.0]]}, "z1"),
         (uniformity, {"z": [[1.0], [2.0]], "t": -1.0}, "t"),
         (uniformity, {"z": None}, "z"),
+        (rankme, {"Z": None}, "Z"),
     ],
 )
 def test_public_functions_reject_invalid_values(func, kwargs, bad):
@@ -179,3 +187,58 @@ def test_property_bounds(n, d, t, alpha, seed):
     assert -4.0 * t - 1e-9 <= u <= 1e-9
     a = alignment(z1, z2, alpha=alpha)
     assert 0.0 <= a <= 2.0**alpha + 1e-9
+
+
+# ------------------------------------------------------------------------- RankMe
+
+
+def _rankme_reference(Z, eps=1e-7):
+    """Garrido et al. (2023), eq. 1, written out from the paper."""
+    s = np.linalg.svd(np.asarray(Z, dtype=np.float64), compute_uv=False)
+    p = s / np.sum(np.abs(s)) + eps
+    return float(np.exp(-np.sum(p * np.log(p))))
+
+
+def test_rankme_reference_and_extremes(rng):
+    Z = rng.standard_normal((40, 6)) @ np.diag([5.0, 3.0, 1.0, 0.5, 0.1, 0.0])
+    assert rankme(Z) == pytest.approx(_rankme_reference(Z), rel=1e-12)
+    # k equal singular values give rank k (up to the 1e-7 epsilon)
+    Q, _ = np.linalg.qr(rng.standard_normal((30, 5)))
+    assert rankme(Q[:, :3] * 7.0) == pytest.approx(3.0, rel=1e-5)
+    # rows on one line: rank 1; all zero: 0
+    assert rankme(np.outer(rng.standard_normal(20), rng.standard_normal(4))) == pytest.approx(
+        1.0, rel=1e-5
+    )
+    assert rankme(np.zeros((5, 3))) == 0.0
+
+
+def test_rankme_orders_a_collapsing_embedding(rng):
+    full = rng.standard_normal((200, 8))
+    squashed = full * np.array([1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1])
+    assert rankme(full) > rankme(squashed) > rankme(full[:, :4])
+
+
+@given(
+    n=st.integers(1, 25),
+    d=st.integers(1, 6),
+    scale=st.floats(1e-3, 1e3),
+    seed=st.integers(0, 2**16),
+)
+def test_property_rankme_bounds_and_invariances(n, d, scale, seed):
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, d))
+    r = rankme(Z)
+    assert 1.0 - 1e-6 <= r <= min(n, d) * (1 + 1e-5)
+    assert rankme(scale * Z) == pytest.approx(r, rel=1e-9)
+    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    assert rankme(Z @ Q) == pytest.approx(r, rel=1e-6)
+    assert rankme(Z[rng.permutation(n)]) == pytest.approx(r, rel=1e-9)
+
+
+def test_rankme_scorer_is_label_free_and_uses_transform(rng):
+    from sklearn.decomposition import PCA
+
+    X = rng.standard_normal((30, 5))
+    pca = PCA(n_components=3).fit(X)
+    assert rankme_scorer(pca, X) == rankme(pca.transform(X))
+    assert rankme_scorer(pca, X, y=np.arange(30)) == rankme(pca.transform(X))
