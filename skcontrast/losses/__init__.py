@@ -1,4 +1,5 @@
-"""Contrastive losses: NT-Xent (SimCLR), one-directional InfoNCE and SupCon.
+"""Contrastive losses (NT-Xent/SimCLR, one-directional InfoNCE, SupCon) and
+variance-keeping ones (VICReg, Barlow Twins).
 
 Plain torch functions (no scikit-learn), plus :class:`torch.nn.Module` classes
 that follow one contract, :class:`ContrastiveLoss`: whether the loss needs
@@ -9,8 +10,8 @@ labels (``requires_labels``), its value at chance for a batch size
 :func:`check_loss` turns a name, a class or an instance into the loss module
 that the embedder trains with.
 
-Each loss casts float16/bfloat16 inputs to float32 (float64 stays float64)
-before anything else, then L2-normalises them and computes the similarities
+Each contrastive loss casts float16/bfloat16 inputs to float32 (float64 stays
+float64) before anything else, then L2-normalises them and computes the similarities
 and the softmax with autocast switched off; the loss is float32 (or float64).
 For float16, bfloat16 and float32 inputs at temperatures from 1e-3 to 1e3 the
 loss and its gradients are finite (tested with ordinary rows, an all-zero row,
@@ -18,7 +19,10 @@ and an encoder run under float16/bfloat16 autocast). An all-zero row
 normalises to the zero vector (cosine similarity 0 with every row) and passes
 back a zero gradient. A row with a small non-zero norm has a truly large
 gradient, about 1 / (temperature * norm), which overflows float16 above 65504;
-a :class:`torch.amp.GradScaler` skips such a step.
+a :class:`torch.amp.GradScaler` skips such a step. The variance-keeping
+losses (:func:`vicreg`, :func:`barlow_twins`) cast the same way and run with
+autocast switched off, but do not normalise rows: they use the embedding's
+scale.
 
 Examples
 --------
@@ -43,15 +47,20 @@ from skcontrast.losses._registry import (
     _temperature_applies,  # noqa: F401  (private; skcontrast.embed._net and tests import it)
     check_loss,
 )
+from skcontrast.losses._variance import BarlowTwinsLoss, VICRegLoss, barlow_twins, vicreg
 
 __all__ = [
     "LOSSES",
+    "BarlowTwinsLoss",
     "ContrastiveLoss",
     "InfoNCELoss",
     "NTXentLoss",
     "SupConLoss",
+    "VICRegLoss",
+    "barlow_twins",
     "check_loss",
     "info_nce",
     "nt_xent",
     "supcon",
+    "vicreg",
 ]

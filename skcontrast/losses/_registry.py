@@ -14,12 +14,20 @@ from torch import nn
 
 from skcontrast.losses._base import ContrastiveLoss
 from skcontrast.losses._builtin import InfoNCELoss, NTXentLoss, SupConLoss
+from skcontrast.losses._variance import BarlowTwinsLoss, VICRegLoss
 
 #: The registered losses: ``ContrastiveEmbedder(loss=name)`` trains with
-#: ``LOSSES[name](temperature=temperature)``. Read-only; a loss of your own is
+#: ``LOSSES[name](temperature=temperature)`` (``LOSSES[name]()`` for a loss without
+#: a temperature). Read-only; a loss of your own is
 #: passed to the embedder as a class or an instance (see :func:`check_loss`).
 LOSSES: Mapping[str, type[ContrastiveLoss]] = types.MappingProxyType(
-    {"nt_xent": NTXentLoss, "info_nce": InfoNCELoss, "supcon": SupConLoss}
+    {
+        "nt_xent": NTXentLoss,
+        "info_nce": InfoNCELoss,
+        "supcon": SupConLoss,
+        "vicreg": VICRegLoss,
+        "barlow_twins": BarlowTwinsLoss,
+    }
 )
 
 
@@ -65,7 +73,9 @@ def check_loss(loss, temperature: float = 0.2) -> ContrastiveLoss:
     ----------
     loss : str, ContrastiveLoss subclass or ContrastiveLoss instance
         - a name in :data:`LOSSES` (``"nt_xent"``, ``"info_nce"``,
-          ``"supcon"``): ``LOSSES[loss](temperature=temperature)``;
+          ``"supcon"``, ``"vicreg"``, ``"barlow_twins"``):
+          ``LOSSES[loss](temperature=temperature)``, or ``LOSSES[loss]()`` for
+          a loss without a temperature (VICReg, Barlow Twins);
         - a :class:`ContrastiveLoss` subclass: ``loss(temperature=temperature)``
           when its ``__init__`` has a parameter named ``temperature``, else
           ``loss()``;
@@ -110,7 +120,8 @@ def check_loss(loss, temperature: float = 0.2) -> ContrastiveLoss:
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"loss must be {accepted}; got the unknown name {loss!r}.")
-        instance = LOSSES[loss](temperature=temperature)
+        cls = LOSSES[loss]
+        instance = cls(temperature=temperature) if _takes_temperature(cls) else cls()
     elif isinstance(loss, type) and issubclass(loss, ContrastiveLoss):
         if inspect.isabstract(loss):
             missing = ", ".join(sorted(loss.__abstractmethods__))
