@@ -25,7 +25,7 @@ import skcontrast
 ROOT = Path(__file__).resolve().parents[1]
 API_RST = ROOT / "docs" / "api.rst"
 INDEX_RST = ROOT / "docs" / "index.rst"
-PUBLIC_MODULES = {"losses", "metrics", "plotting"}
+PUBLIC_MODULES = {"losses", "metrics", "model_selection", "plotting"}
 PUBLIC_SUBMODULES = {"skcontrast.utils.estimator_checks"}
 
 
