@@ -154,7 +154,11 @@ def label_efficiency(
     n_repeats : int, default=10
         Draws per budget below the whole of X.
     cv : int, default=5
-        Folds for the whole-budget case.
+        Folds for the whole-budget case. Its score is the mean of the folds'
+        scores, as :func:`~sklearn.model_selection.cross_val_score` gives:
+        with one row per fold (leave-one-out) an RMSE is that row's absolute
+        error, so keep several rows per fold, or score pooled out-of-fold
+        predictions with :func:`~sklearn.model_selection.cross_val_predict`.
     probe : estimator, default=None
         Fitted on each draw (cloned). None: StandardScaler + RidgeCV (alphas
         1e-3 ... 1e3) for a continuous target, StandardScaler +
