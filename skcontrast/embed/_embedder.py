@@ -28,6 +28,7 @@ from skcontrast.embed._diagnostics import chance_advice, chance_level, input_kin
 from skcontrast.embed._modules import ProjectionHead, build_encoder, output_width
 from skcontrast.embed._net import ContrastiveNet
 from skcontrast.embed._params import changed_fixed_params, fixed_params, resolve_device
+from skcontrast.embed._persist import NET_STATE, make_net, rebuild_net
 from skcontrast.embed._targets import describe_loss, encode_labels, requires_labels
 from skcontrast.losses import LOSSES, ContrastiveLoss
 from skcontrast.utils._docstrings import (
@@ -414,27 +415,26 @@ class ContrastiveEmbedder(
         head = None
         if self.projection_dim is not None:
             head = ProjectionHead(width, self.projection_dim)
-        net = ContrastiveNet(
-            module=encoder,
-            criterion=self.loss,  # built by skcontrast.losses.check_loss
-            criterion__temperature=float(self.temperature),
-            head=head,
+        net = make_net(
+            encoder,
+            head,
             augmenter=self.augmenter_,
-            view_seed=self._seed % (2**62),
-            valid_fraction=float(self.validation_fraction),
-            optimizer=torch.optim.Adam,
-            lr=float(self.lr),
-            optimizer__weight_decay=float(self.weight_decay),
-            max_epochs=int(self.max_epochs),
-            batch_size=int(self.batch_size),
-            train_split=None,
+            loss=self.loss,
             callbacks=make_callbacks(
                 self.callbacks, self.early_stopping, self.validation_fraction, self.verbose
             ),
             device=self.device_,
-            verbose=int(self.verbose),
+            settings={
+                "lr": float(self.lr),
+                "optimizer__weight_decay": float(self.weight_decay),
+                "criterion__temperature": float(self.temperature),
+                "max_epochs": int(self.max_epochs),
+                "batch_size": int(self.batch_size),
+                "valid_fraction": float(self.validation_fraction),
+                "view_seed": self._seed % (2**62),
+                "verbose": int(self.verbose),
+            },
         )
-        net.initialize()
         self._n_features_out = width
         return net
 
@@ -662,11 +662,33 @@ class ContrastiveEmbedder(
         if not get_config()["skip_parameter_validation"]:
             self._validate_params()
 
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self):
+        """The persisted state: parameters, fitted attributes and the net as plain data.
+
+        The skorch net is replaced by its plain state (NumPy arrays, lists and
+        dicts of numbers and strings; see :mod:`skcontrast.embed._persist`), so
+        that ``skops.io`` stores the model without pickled bytes, and pickle
+        and joblib store it without torch objects (a model trained on CUDA
+        loads on a CPU-only machine).
+        """
+        state = dict(super().__getstate__())
+        net = state.pop("net_", None)
+        state.pop("history_", None)  # the net's history, rebuilt with it
+        if net is not None:
+            state[NET_STATE] = net.plain_state()
+        return state
+
     def __setstate__(self, state):
+        state = dict(state)
+        net_state = state.pop(NET_STATE, None)
         super().__setstate__(state)
-        net = self.__dict__.get("net_")
+        if net_state is not None:
+            self.net_ = rebuild_net(self, net_state)
+        net = self.__dict__.get("net_")  # also a pickled net: earlier versions
         if net is not None:
             self.device_ = str(net.device)
+            self.history_ = net.history
 
     def __sklearn_is_fitted__(self) -> bool:
         return "net_" in self.__dict__
