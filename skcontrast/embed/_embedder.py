@@ -36,6 +36,7 @@ from skcontrast.utils._docstrings import (
     _device_docstring,
     _random_state_docstring,
 )
+from skcontrast.utils._persistence import canonical_state
 from skcontrast.utils._random import check_generator, draw_seed
 from skcontrast.utils._sklearn import (
     HasMethods,
@@ -677,7 +678,7 @@ class ContrastiveEmbedder(
         state.pop("history_", None)  # the net's history, rebuilt with it
         if net is not None:
             state[NET_STATE] = net.plain_state()
-        return state
+        return canonical_state(state)  # pickles of a loaded copy: the same bytes
 
     def __setstate__(self, state):
         state = dict(state)

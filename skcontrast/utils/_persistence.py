@@ -12,6 +12,7 @@ optimizer state) to and from CPU NumPy arrays.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -125,3 +126,31 @@ def array_to_tensor(array: Any, where: str) -> torch.Tensor:
             "or was altered; it is refused and nothing in it was run."
         )
     return torch.from_numpy(np.array(_check_array(array, where), copy=True))
+
+
+def canonical_state(value: Any, _memo: dict | None = None) -> Any:
+    """``value`` with its str (dict keys and values) interned, containers shared as before.
+
+    Pickle writes a string once and refers back to it when the *same object*
+    comes again, so the bytes of a pickle depend on which equal strings are one
+    object. A loaded estimator's strings are not those of the fitted one (the
+    unpickler makes new ones), so without this a pickle of a loaded copy would
+    differ from the pickle it came from. Interning makes equal strings one
+    object in both. Dicts, lists and tuples (exactly those types) are rebuilt,
+    once each: a container shared by two fields stays shared; other objects
+    and arrays are kept as they are.
+    """
+    memo = {} if _memo is None else _memo
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value)
+    if kind not in (dict, list, tuple):
+        return value
+    if id(value) in memo:
+        return memo[id(value)]
+    if kind is dict:
+        new = {canonical_state(k, memo): canonical_state(v, memo) for k, v in value.items()}
+    else:
+        new = kind(canonical_state(item, memo) for item in value)
+    memo[id(value)] = new
+    return new
