@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -31,7 +30,8 @@ from skcontrast.featurize import MorganFeaturizer
 from skcontrast.neighbors import CosineRetriever
 
 sio = pytest.importorskip("skops.io", reason="skops is an optional extra (skcontrast[skops])")
-UntrustedTypesFoundException = pytest.importorskip("skops.io.exceptions").UntrustedTypesFoundException
+_exceptions = pytest.importorskip("skops.io.exceptions")
+UntrustedTypesFoundException = _exceptions.UntrustedTypesFoundException
 
 EMBEDDER = "skcontrast.embed._embedder.ContrastiveEmbedder"
 JITTER = "skcontrast.augment._conditions.ConditionJitter"
