@@ -249,9 +249,20 @@ def test_a_user_encoder_class_loads_only_when_trusted():
     assert sio.get_untrusted_types(data=data) == sorted([JITTER, EMBEDDER, name])
     with pytest.raises(UntrustedTypesFoundException, match=name):
         sio.loads(data, trusted=[JITTER, EMBEDDER])
-    loaded = sio.loads(data, trusted=[JITTER, EMBEDDER, _Encoder])
+    loaded = sio.loads(data, trusted=[JITTER, EMBEDDER, name])
     assert type(loaded.net_.module_) is _Encoder
     np.testing.assert_array_equal(loaded.transform(X), emb.transform(X))
+
+
+def test_an_encoder_instance_cannot_be_saved_with_skops_but_pickles():
+    """skops stores no torch objects: the documented way is a Module class + encoder_kwargs."""
+    X = np.random.default_rng(0).normal(size=(40, 4))
+    emb = _fit(_embedder(encoder=_Encoder(4, 3)), X)
+    with pytest.raises(RuntimeError, match="TensorBase"):
+        sio.dumps(emb)
+    loaded = pickle.loads(pickle.dumps(emb))
+    np.testing.assert_array_equal(loaded.transform(X), emb.transform(X))
+    assert loaded.encoder is loaded._fitted_params["encoder"]  # partial_fit may continue
 
 
 class _Encoder(torch.nn.Module):

@@ -479,6 +479,11 @@ class ContrastiveNet(NeuralNet):
         for key, gen in self.__dict__.get("_generators", {}).items():
             if key.split("/", 1)[0] == "valid":
                 gen.manual_seed(self.view_seed + 2)
+        # a loaded net's saved validation stream would start where the last epoch
+        # left it; the epoch starts from the seed, as the live generator just did
+        saved = self.__dict__.get("_generator_states", {})
+        for key in [key for key in saved if key.split("/", 1)[0] == "valid"]:
+            del saved[key]
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
