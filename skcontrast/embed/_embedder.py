@@ -5,8 +5,9 @@ and ``partial_fit`` (:meth:`ContrastiveEmbedder._fit`), ``transform`` and
 ``score``. The rest lives beside it: the net (``_net``), its batches
 (``_batching``) and callbacks (``_callbacks``), the torch modules and the
 encoder slot (``_modules``), the parameters fixed at fit (``_params``), y for
-the loss (``_targets``), the chance-level warning (``_diagnostics``), and view
-fitting (:func:`skcontrast.augment._views.fit_views`).
+the loss (``_targets``), the chance-level warning (``_diagnostics``), saving and
+loading as plain data (``_persist``), and view fitting
+(:func:`skcontrast.augment._views.fit_views`).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def check_plain_data(value: Any, where: str) -> Any:
     """
     if type(value) in _SCALARS:
         return value
-    if type(value) is np.ndarray:
+    if isinstance(value, np.ndarray):  # a subclass (joblib's memmap) passed skops' review
         return _check_array(value, where)
     if type(value) in (list, tuple):
         for i, item in enumerate(value):
@@ -119,7 +119,7 @@ def array_to_tensor(array: Any, where: str) -> torch.Tensor:
         When ``array`` is not a numeric or boolean NumPy array (a crafted file
         holding bytes or an object there).
     """
-    if type(array) is not np.ndarray:
+    if not isinstance(array, np.ndarray):
         raise TypeError(
             f"{where} holds a {type(array).__module__}.{type(array).__qualname__} where a "
             "skcontrast state holds a NumPy array. The file was not written by skcontrast, "
