@@ -25,6 +25,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
+from skcontrast.utils._persistence import canonical_state
 from skcontrast.utils._random import check_generator, draw_seed
 from skcontrast.utils._sklearn import _fit_context, _get_output_config, check_is_fitted
 from skcontrast.utils._torch import tensor_view
@@ -502,7 +503,8 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metac
         state = super().__getstate__()
         state = dict(state)
         state.pop("_tensor_cache", None)  # may hold CUDA tensors; rebuilt lazily
-        return state
+        # equal strings one object, so that a loaded copy pickles to the same bytes
+        return canonical_state(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

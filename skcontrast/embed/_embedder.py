@@ -5,8 +5,9 @@ and ``partial_fit`` (:meth:`ContrastiveEmbedder._fit`), ``transform`` and
 ``score``. The rest lives beside it: the net (``_net``), its batches
 (``_batching``) and callbacks (``_callbacks``), the torch modules and the
 encoder slot (``_modules``), the parameters fixed at fit (``_params``), y for
-the loss (``_targets``), the chance-level warning (``_diagnostics``), and view
-fitting (:func:`skcontrast.augment._views.fit_views`).
+the loss (``_targets``), the chance-level warning (``_diagnostics``), saving and
+loading as plain data (``_persist``), and view fitting
+(:func:`skcontrast.augment._views.fit_views`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from skcontrast.embed._diagnostics import chance_advice, chance_level, input_kin
 from skcontrast.embed._modules import ProjectionHead, build_encoder, output_width
 from skcontrast.embed._net import ContrastiveNet
 from skcontrast.embed._params import changed_fixed_params, fixed_params, resolve_device
+from skcontrast.embed._persist import NET_STATE, make_net, rebuild_net
 from skcontrast.embed._targets import describe_loss, encode_labels, requires_labels
 from skcontrast.losses import LOSSES, ContrastiveLoss
 from skcontrast.utils._docstrings import (
@@ -35,6 +37,7 @@ from skcontrast.utils._docstrings import (
     _device_docstring,
     _random_state_docstring,
 )
+from skcontrast.utils._persistence import canonical_state
 from skcontrast.utils._random import check_generator, draw_seed
 from skcontrast.utils._sklearn import (
     HasMethods,
@@ -414,27 +417,26 @@ class ContrastiveEmbedder(
         head = None
         if self.projection_dim is not None:
             head = ProjectionHead(width, self.projection_dim)
-        net = ContrastiveNet(
-            module=encoder,
-            criterion=self.loss,  # built by skcontrast.losses.check_loss
-            criterion__temperature=float(self.temperature),
-            head=head,
+        net = make_net(
+            encoder,
+            head,
             augmenter=self.augmenter_,
-            view_seed=self._seed % (2**62),
-            valid_fraction=float(self.validation_fraction),
-            optimizer=torch.optim.Adam,
-            lr=float(self.lr),
-            optimizer__weight_decay=float(self.weight_decay),
-            max_epochs=int(self.max_epochs),
-            batch_size=int(self.batch_size),
-            train_split=None,
+            loss=self.loss,
             callbacks=make_callbacks(
                 self.callbacks, self.early_stopping, self.validation_fraction, self.verbose
             ),
             device=self.device_,
-            verbose=int(self.verbose),
+            settings={
+                "lr": float(self.lr),
+                "optimizer__weight_decay": float(self.weight_decay),
+                "criterion__temperature": float(self.temperature),
+                "max_epochs": int(self.max_epochs),
+                "batch_size": int(self.batch_size),
+                "valid_fraction": float(self.validation_fraction),
+                "view_seed": self._seed % (2**62),
+                "verbose": int(self.verbose),
+            },
         )
-        net.initialize()
         self._n_features_out = width
         return net
 
@@ -662,11 +664,33 @@ class ContrastiveEmbedder(
         if not get_config()["skip_parameter_validation"]:
             self._validate_params()
 
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self):
+        """The persisted state: parameters, fitted attributes and the net as plain data.
+
+        The skorch net is replaced by its plain state (NumPy arrays, lists and
+        dicts of numbers and strings; see :mod:`skcontrast.embed._persist`), so
+        that ``skops.io`` stores the model without pickled bytes, and pickle
+        and joblib store it without torch objects (a model trained on CUDA
+        loads on a CPU-only machine).
+        """
+        state = dict(super().__getstate__())
+        net = state.pop("net_", None)
+        state.pop("history_", None)  # the net's history, rebuilt with it
+        if net is not None:
+            state[NET_STATE] = net.plain_state()
+        return canonical_state(state)  # pickles of a loaded copy: the same bytes
+
     def __setstate__(self, state):
+        state = dict(state)
+        net_state = state.pop(NET_STATE, None)
         super().__setstate__(state)
-        net = self.__dict__.get("net_")
+        if net_state is not None:
+            self.net_ = rebuild_net(self, net_state)
+        net = self.__dict__.get("net_")  # also a pickled net: earlier versions
         if net is not None:
             self.device_ = str(net.device)
+            self.history_ = net.history
 
     def __sklearn_is_fitted__(self) -> bool:
         return "net_" in self.__dict__

@@ -25,6 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import PassthroughScoring, PrintLog
+from skorch.history import History
 
 from skcontrast.augment._views import _steps, apply_tensor_steps
 from skcontrast.embed._batching import BatchData, BatchIterator, _float32
@@ -33,12 +35,31 @@ from skcontrast.embed._batching import BatchData, BatchIterator, _float32
 # earlier versions name them here
 from skcontrast.embed._callbacks import EarlyStoppingWithHead, FiniteLossGuard
 from skcontrast.losses import _temperature_applies, check_loss
+from skcontrast.utils._persistence import (
+    array_to_tensor,
+    check_plain_data,
+    plain_data,
+    tensor_to_array,
+)
 from skcontrast.utils._torch import tensor_view
 
 __all__ = ["ContrastiveNet", "EarlyStoppingWithHead", "FiniteLossGuard"]
 
 #: The trained state that a failed partial_fit puts back.
 _STATEFUL = ("module_", "head_", "criterion_", "optimizer_")
+#: The version of the plain state written by :meth:`ContrastiveNet.plain_state`.
+PLAIN_STATE_FORMAT = 1
+#: The net's settings that a plain state records (partial_fit may have changed them).
+TRAINING_SETTINGS = (
+    "lr",
+    "optimizer__weight_decay",
+    "criterion__temperature",
+    "max_epochs",
+    "batch_size",
+    "valid_fraction",
+    "view_seed",
+    "verbose",
+)
 
 
 def _generator_key(name: str, device) -> str:
@@ -61,6 +82,44 @@ def _plain_generator_states(states: dict) -> dict:
             state = state.detach().cpu().numpy()
         plain[str(key)] = np.array(state, dtype=np.uint8, copy=True)
     return plain
+
+
+def _plain_tensor(value, where: str):
+    return (
+        tensor_to_array(value, where)
+        if isinstance(value, torch.Tensor)
+        else plain_data(value, where)
+    )
+
+
+def _plain_module_state(module: torch.nn.Module, name: str) -> dict:
+    """A module's ``state_dict`` as ``{key: CPU ndarray}`` (plain values kept)."""
+    return {
+        key: _plain_tensor(value, f"{name} weights {key!r}")
+        for key, value in module.state_dict().items()
+    }
+
+
+def _saved_tensor(value, where: str):
+    """A persisted array as a tensor; a 0-d float array as a tensor too (Adam's step)."""
+    if isinstance(value, np.ndarray):
+        return array_to_tensor(value, where)
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    return array_to_tensor(value, where)  # raises the TypeError naming the field
+
+
+def _load_module_state(module: torch.nn.Module, saved, name: str) -> None:
+    if type(saved) is not dict:
+        raise TypeError(f"{name} weights must be a dict of arrays, got {type(saved).__name__}.")
+    tensors = {key: _saved_tensor(value, f"{name} weights {key!r}") for key, value in saved.items()}
+    try:
+        module.load_state_dict(tensors, strict=True)
+    except RuntimeError as exc:
+        message = " ".join(str(exc).split())
+        raise ValueError(
+            f"the saved {name} weights do not fit the {name} rebuilt from the parameters: {message}"
+        ) from None
 
 
 def _on_cpu(state):
@@ -204,6 +263,118 @@ class ContrastiveNet(NeuralNet):
                 del generators[key]
         self._set_training(False)  # at rest, as after a successful call
 
+    # --- plain state (what ContrastiveEmbedder persists) ----------------------------
+    def plain_state(self) -> dict:
+        """The trained state as plain data: what pickle and skops store for the net.
+
+        Weights, the loss's and the optimizer's state as CPU NumPy arrays, the
+        history as lists and dicts of numbers and strings, the random streams
+        as uint8 arrays, the device and :data:`TRAINING_SETTINGS`. Nothing
+        else: the encoder, head, loss, optimizer and callbacks are rebuilt
+        from the embedder's parameters on load (:meth:`load_plain_state`).
+        """
+        optimizer = self.optimizer_.state_dict()
+        return {
+            "format": PLAIN_STATE_FORMAT,
+            "device": str(self.device),
+            "settings": {name: plain_data(getattr(self, name), name) for name in TRAINING_SETTINGS},
+            "early_stopping_monitor": getattr(
+                dict(self.callbacks_).get("early_stopping"), "monitor", None
+            ),
+            "module": _plain_module_state(self.module_, "encoder"),
+            "head": None if self.head is None else _plain_module_state(self.head_, "head"),
+            "criterion": _plain_module_state(self.criterion_, "loss"),
+            "optimizer": {
+                "state": {
+                    str(index): {
+                        key: _plain_tensor(value, f"optimizer state {index} {key}")
+                        for key, value in sorted(param_state.items())
+                    }
+                    for index, param_state in sorted(optimizer["state"].items())
+                },
+                "param_groups": plain_data(optimizer["param_groups"], "optimizer param_groups"),
+            },
+            "history": plain_data(list(self.history), "history"),
+            "generators": self._plain_generators(),
+        }
+
+    def load_plain_state(self, state: dict) -> None:
+        """Put back a :meth:`plain_state` in this initialized net (built as the saved one).
+
+        Every value is checked to be plain data before it is used; the
+        weights are copied into the modules (``load_state_dict``, strict).
+
+        Raises
+        ------
+        TypeError
+            When a field holds anything but plain data (bytes, an object).
+        ValueError
+            When the state's format is unknown, or the saved weights do not fit
+            the modules rebuilt from the parameters.
+        """
+        if type(state) is not dict or state.get("format") != PLAIN_STATE_FORMAT:
+            found = state.get("format") if type(state) is dict else type(state).__name__
+            raise ValueError(
+                f"the saved net state has format {found!r}; this skcontrast reads format "
+                f"{PLAIN_STATE_FORMAT}."
+            )
+        for name in ("module", "head", "criterion"):
+            module = None if name == "head" and self.head is None else getattr(self, f"{name}_")
+            saved = state[name]
+            if module is None and saved is None:
+                continue
+            if module is None or saved is None:
+                raise ValueError(
+                    f"the saved state has {'no' if saved is None else 'a'} {name}, and the "
+                    f"net rebuilt from the parameters has {'one' if saved is None else 'none'}."
+                )
+            _load_module_state(module, saved, name)
+        optimizer = check_plain_data(state["optimizer"], "optimizer")
+        param_state = {}
+        for index, values in optimizer["state"].items():
+            if not index.isdigit():
+                raise ValueError(f"optimizer state: {index!r} is not a parameter index.")
+            param_state[int(index)] = {
+                key: _saved_tensor(value, f"optimizer state {index} {key}")
+                for key, value in values.items()
+            }
+        groups = [
+            {key: tuple(value) if key == "betas" else value for key, value in group.items()}
+            for group in optimizer["param_groups"]
+        ]
+        try:
+            self.optimizer_.load_state_dict({"state": param_state, "param_groups": groups})
+        except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise ValueError(
+                f"the saved optimizer state does not fit the rebuilt optimizer: {exc}"
+            ) from None
+        history = check_plain_data(state["history"], "history")
+        if type(history) is not list or not all(type(epoch) is dict for epoch in history):
+            raise TypeError("history must be a list of dicts, one per epoch.")
+        self.history_ = History(history)
+        generators = check_plain_data(state["generators"], "generators")
+        self.__dict__["_generators"] = {}
+        self._generator_states = _plain_generator_states(generators)
+        self._resume_callbacks()
+        self._set_training(False)
+
+    def _resume_callbacks(self) -> None:
+        """What the callbacks would remember had training not stopped here.
+
+        skorch's ``PassthroughScoring`` (``train_loss``, ``valid_loss``) keeps the
+        best score since ``initialize``, and ``PrintLog`` whether it printed its
+        header; both are derived here from the history. The other callbacks
+        reset themselves when training begins.
+        """
+        for _, callback in self.callbacks_:
+            if isinstance(callback, PassthroughScoring):
+                flags = [epoch.get(f"{callback.name}_best") for epoch in self.history]
+                if True in flags:
+                    last = len(flags) - 1 - flags[::-1].index(True)
+                    callback.best_score_ = self.history[last][callback.name]
+            elif isinstance(callback, PrintLog) and len(self.history):
+                callback.first_iteration_ = False
+
     # --- pickling -----------------------------------------------------------------
     def __getstate__(self):
         state = super().__getstate__()
@@ -216,16 +387,23 @@ class ContrastiveNet(NeuralNet):
         if state.get("head") is not None:
             state["head"] = None
             state["_head_was_set"] = True
-        # plain data (str keys, uint8 arrays), so that two pickles of one net are
-        # byte-identical: get_state() makes a new tensor on each call, and a
-        # pickled tensor embeds the memory address of its storage
+        state["_generator_states"] = self._plain_generators()
+        return state
+
+    def _plain_generators(self) -> dict:
+        """The random streams as ``{"name/device": uint8 ndarray}``, sorted by key.
+
+        Plain data (str keys, uint8 arrays), so that two pickles of one net are
+        byte-identical: ``get_state()`` makes a new tensor on each call, and a
+        pickled tensor embeds the memory address of its storage. States not yet
+        handed to a generator (loaded, for a device not used since) are kept.
+        """
         gens = self.__dict__.get("_generators", {})
         states = {
             **self.__dict__.get("_generator_states", {}),
             **{key: gen.get_state() for key, gen in gens.items()},
         }
-        state["_generator_states"] = _plain_generator_states(dict(sorted(states.items())))
-        return state
+        return _plain_generator_states(dict(sorted(states.items())))
 
     def __setstate__(self, state):
         head_was_set = state.pop("_head_was_set", False)
@@ -301,6 +479,11 @@ class ContrastiveNet(NeuralNet):
         for key, gen in self.__dict__.get("_generators", {}).items():
             if key.split("/", 1)[0] == "valid":
                 gen.manual_seed(self.view_seed + 2)
+        # a loaded net's saved validation stream would start where the last epoch
+        # left it; the epoch starts from the seed, as the live generator just did
+        saved = self.__dict__.get("_generator_states", {})
+        for key in [key for key in saved if key.split("/", 1)[0] == "valid"]:
+            del saved[key]
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)

@@ -178,9 +178,22 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_cache", None)  # the built backend and the norms are rebuilt on demand
+        if "_fit_dtype" in state:
+            # plain data (a str) rather than a numpy.dtype, which skops.io lists as
+            # an untrusted type
+            state["_fit_dtype"] = np.dtype(state["_fit_dtype"]).name
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        if "_fit_dtype" in state:  # a str, or a numpy.dtype in pickles of earlier versions
+            name = state["_fit_dtype"]
+            if not isinstance(name, (str, np.dtype)) or name not in ("float32", "float64"):
+                raise ValueError(
+                    f"CosineRetriever: the saved _fit_dtype must be 'float32' or 'float64', "
+                    f"got {name!r}."
+                )
+            state["_fit_dtype"] = np.dtype(name)
         self.__dict__.update(state)
         if "_items" in state:
             self._cache = {}

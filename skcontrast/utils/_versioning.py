@@ -15,7 +15,8 @@ class VersionedPickleMixin:
     def __getstate__(self):
         from skcontrast import __version__
 
-        state = super().__getstate__()
+        # a copy: object.__getstate__ (which BaseEstimator's calls) returns __dict__ itself
+        state = dict(super().__getstate__())
         state["_skcontrast_version"] = __version__
         return state
 

@@ -368,9 +368,40 @@ def test_cuda_fit_transform_and_load_on_cpu_only_machine():
 
 
 def test_cuda_fitted_pipeline_pickle_loads_on_a_cpu_only_machine():
-    """A CUDA-fitted model, simulated here: the storages skorch keeps device-mapped
-    (weights, optimizer state) are tagged "cuda:0" in the pickle, as they are when
-    the net was trained on a GPU, and the net's device says "cuda"."""
+    """A CUDA-fitted model, simulated here: the net's device says "cuda", as it does
+    when the net was trained on a GPU. The pickle holds the net's plain state
+    (weights and optimizer state as NumPy arrays, the device as a str), no torch
+    storage, so nothing in it needs CUDA to load."""
+    X, y = _blobs()
+    pipe = make_pipeline(_small(), LogisticRegression()).fit(X, y)
+    expected = pipe.predict_proba(X)
+    pipe[0].net_.device = pipe[0].device_ = "cuda"
+    blob = pickle.dumps(pipe)
+    assert b"__cuda_dependent_attributes__" not in blob and b"torch" not in blob
+    with (
+        patch("torch.cuda.is_available", lambda *_: False),
+        pytest.warns(Warning, match="CUDA"),
+    ):
+        loaded = pickle.loads(blob)
+    assert loaded[0].device_ == "cpu" and str(loaded[0].net_.device) == "cpu"
+    assert next(loaded[0].net_.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    loaded[0].partial_fit(X)  # the optimizer state came back on the CPU too
+    assert loaded[0].n_iter_ == 2 * pipe[0].n_iter_
+
+
+def _getstate_of_earlier_versions(self):
+    """ContrastiveEmbedder.__getstate__ before 0.x plain states: the skorch net as it is."""
+    from skcontrast import __version__
+
+    return {**self.__dict__, "_skcontrast_version": __version__}
+
+
+def test_cuda_fitted_pipeline_pickle_of_earlier_versions_loads_on_a_cpu_only_machine():
+    """A CUDA-fitted model pickled by an earlier version, simulated here: the storages
+    skorch keeps device-mapped (weights, optimizer state) are tagged "cuda:0" in the
+    pickle, as they are when the net was trained on a GPU, and the net's device says
+    "cuda"."""
     import skorch
     import torch.serialization as ser
 
@@ -384,7 +415,10 @@ def test_cuda_fitted_pipeline_pickle_loads_on_a_cpu_only_machine():
         with patch.object(ser, "location_tag", lambda storage: "cuda:0"):
             return plain_getstate(net)
 
-    with patch.object(skorch.NeuralNet, "__getstate__", getstate_on_cuda):
+    with (
+        patch.object(skorch.NeuralNet, "__getstate__", getstate_on_cuda),
+        patch.object(ContrastiveEmbedder, "__getstate__", _getstate_of_earlier_versions),
+    ):
         blob = pickle.dumps(pipe)
     assert b"cuda:0" in blob
     with (
@@ -397,6 +431,7 @@ def test_cuda_fitted_pipeline_pickle_loads_on_a_cpu_only_machine():
     np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-6)
     loaded[0].partial_fit(X)  # the optimizer state came back on the CPU too
     assert loaded[0].n_iter_ == 2 * pipe[0].n_iter_
+    assert pickle.loads(pickle.dumps(loaded[0])).n_iter_ == loaded[0].n_iter_  # saved anew
 
 
 def test_columns_by_name_inside_the_embedder():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 import warnings
+from unittest.mock import patch
 
 import joblib
 import numpy as np
@@ -67,10 +69,17 @@ def test_a_loaded_copy_transforms_and_continues_training_identically():
     assert loaded.score(X) == emb.score(X)
 
 
+def _getstate_of_earlier_versions(emb):
+    """ContrastiveEmbedder.__getstate__ before plain states: the skorch net as it is."""
+    from skcontrast import __version__
+
+    return {**emb.__dict__, "_skcontrast_version": __version__}
+
+
 def test_pickles_of_the_previous_format_still_continue_their_streams():
     """Generator states keyed by (name, device) tuples and held as torch tensors."""
     emb, X = _fitted()
-    state = emb.__getstate__()
+    state = _getstate_of_earlier_versions(emb)
     net_state = state["net_"].__getstate__()
     net_state["_generator_states"] = {
         tuple(key.split("/")): torch.from_numpy(value.copy())
@@ -86,3 +95,50 @@ def test_pickles_of_the_previous_format_still_continue_their_streams():
         old.partial_fit(X)
         emb.partial_fit(X)
     np.testing.assert_array_equal(old.transform(X), emb.transform(X))
+
+
+def test_pickles_holding_the_skorch_net_load_and_continue_identically():
+    """Pickles of versions before plain states hold the net itself."""
+    emb, X = _fitted()
+    with patch.object(ContrastiveEmbedder, "__getstate__", _getstate_of_earlier_versions):
+        blob = pickle.dumps(emb)
+    assert b"__cuda_dependent_attributes__" in blob
+    old = pickle.loads(blob)
+    assert "_net_state" in old.__getstate__()  # saved again, it is plain data
+    np.testing.assert_array_equal(old.transform(X), emb.transform(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        old.partial_fit(X)
+        emb.partial_fit(X)
+    np.testing.assert_array_equal(old.transform(X), emb.transform(X))
+    assert old.history_[-1, "train_loss"] == emb.history_[-1, "train_loss"]
+
+
+def test_pickle_then_load_then_pickle_gives_the_same_bytes():
+    emb, X = _fitted(projection_dim=None, validation_fraction=0.25, early_stopping=2)
+    blob = pickle.dumps(emb)
+    loaded = pickle.loads(blob)
+    assert pickle.dumps(loaded) == blob
+    assert pickle.dumps(copy.deepcopy(loaded)) == blob
+    np.testing.assert_array_equal(loaded.transform(X), emb.transform(X))
+
+
+def test_a_loaded_copy_resumes_validation_and_early_stopping_identically():
+    emb, X = _fitted(validation_fraction=0.25, early_stopping=1, max_epochs=4)
+    loaded = pickle.loads(pickle.dumps(emb))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        loaded.partial_fit(X)
+        emb.partial_fit(X)
+    keys = ("train_loss", "valid_loss", "valid_loss_best", "train_loss_best")
+    assert [[e.get(k) for k in keys] for e in loaded.history_] == [
+        [e.get(k) for k in keys] for e in emb.history_
+    ]
+    np.testing.assert_array_equal(loaded.transform(X), emb.transform(X))
+
+
+def test_the_pickled_state_holds_no_torch_or_skorch_object():
+    emb, _ = _fitted()
+    blob = pickle.dumps(emb)
+    for name in (b"torch", b"skorch", b"__cuda_dependent_attributes__", b"builtins"):
+        assert name not in blob
