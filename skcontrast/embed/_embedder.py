@@ -30,7 +30,12 @@ from skcontrast.embed._modules import ProjectionHead, build_encoder, output_widt
 from skcontrast.embed._net import ContrastiveNet
 from skcontrast.embed._params import changed_fixed_params, fixed_params, resolve_device
 from skcontrast.embed._persist import NET_STATE, make_net, rebuild_net
-from skcontrast.embed._targets import describe_loss, encode_labels, requires_labels
+from skcontrast.embed._targets import (
+    describe_loss,
+    encode_groups,
+    encode_labels,
+    requires_labels,
+)
 from skcontrast.losses import LOSSES, ContrastiveLoss
 from skcontrast.utils._docstrings import (
     Substitution,
@@ -91,10 +96,12 @@ class ContrastiveEmbedder(
         augmenter (or a Pipeline of them) runs on the training device through
         ``augment_tensor``; any other scikit-learn transformer runs through its
         ``transform`` on the CPU. It is cloned and fitted on the training X.
-    loss : {"nt_xent", "info_nce", "supcon"}, ContrastiveLoss subclass or instance, \
-            default="nt_xent"
-        Symmetric SimCLR loss, one-directional InfoNCE, or supervised
-        contrastive loss (uses y as extra positives; y is then required): the
+    loss : {"nt_xent", "info_nce", "supcon", "vicreg", "barlow_twins"}, \
+            ContrastiveLoss subclass or instance, default="nt_xent"
+        Symmetric SimCLR loss, one-directional InfoNCE, supervised
+        contrastive loss (uses y as extra positives; y is then required), or
+        the variance-keeping VICReg and Barlow Twins (no negatives, no
+        temperature; suited to an embedding that feeds a regression): the
         names of :data:`skcontrast.losses.LOSSES`. A loss of your own is a
         :class:`~skcontrast.losses.ContrastiveLoss` subclass, called as
         ``loss(temperature=temperature)`` when its ``__init__`` takes a
@@ -228,7 +235,7 @@ class ContrastiveEmbedder(
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, groups=None):
         """Train the encoder on X (y is used only by a loss that needs labels, as ``"supcon"``).
 
         Parameters
@@ -244,6 +251,18 @@ class ContrastiveEmbedder(
             ``requires_labels`` is True), ignored otherwise. y must then be a
             classification target (``type_of_target`` says "binary" or
             "multiclass": bin a continuous y first) with at least two classes.
+        groups : array-like of shape (n_samples,), default=None
+            Positives from metadata: rows that share a group (any hashable
+            value: a sample id, a run and time window, a duplicate record) are
+            positives of each other and never negatives, as in supervised
+            contrastive learning (Khosla et al., 2020) with the groups as
+            classes: replicate measurements, one sample read on two
+            instruments, neighbouring time points of one run. None: each row
+            is its own group (SimCLR). Taken by ``loss="nt_xent"`` and
+            ``"info_nce"`` (a loss whose ``accepts_groups`` is True); through
+            a Pipeline as ``fit(X, embed__groups=groups)``, or with metadata
+            routing after ``set_fit_request(groups=True)``. Groups act within
+            a batch: the larger the batch, the more group-mates meet.
 
         Returns
         -------
@@ -267,6 +286,11 @@ class ContrastiveEmbedder(
               first), or holds a single class.
             - For a loss of your own that :func:`~skcontrast.losses.check_loss`
               refuses (``reduction="none"``, an invalid temperature).
+            - For groups given to a loss that does not take them
+              (``"supcon"``, whose positives come from y; ``"vicreg"``,
+              ``"barlow_twins"``), groups that are not 1-D with one value per
+              row, or that hold missing values (named by row) or values of
+              mixed types.
             - When ``validation_fraction`` leaves fewer than 2 rows on either
               side, ``hidden_dims`` holds a non-positive width,
               ``encoder_kwargs`` come with an encoder instance, the encoder
@@ -279,10 +303,10 @@ class ContrastiveEmbedder(
             For a loss class that is abstract or cannot be built as
             ``loss(temperature=...)`` or ``loss()``.
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, groups, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, groups=None):
         """Continue training for ``max_epochs`` more epochs (fit first if unfitted).
 
         ``max_epochs``, ``batch_size``, ``lr``, ``weight_decay``, ``temperature``
@@ -312,6 +336,10 @@ class ContrastiveEmbedder(
         y : array-like of shape (n_samples,), default=None
             Used only when the model was fitted with ``loss="supcon"`` (a loss
             that requires labels): class labels with at least two classes.
+        groups : array-like of shape (n_samples,), default=None
+            The groups of these rows, as in :meth:`fit` (each call's groups
+            stand alone: a model fitted with groups may continue without, and
+            the reverse).
 
         Returns
         -------
@@ -340,9 +368,9 @@ class ContrastiveEmbedder(
             When the loss becomes NaN or infinite; the model, its history and
             its random streams are restored to their state before the call.
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, groups, incremental=True)
 
-    def _fit(self, X, y, incremental: bool):
+    def _fit(self, X, y, groups, incremental: bool):
         """The one training path: a new model (fit), or more epochs of the fitted one.
 
         Like scikit-learn's ``MLPClassifier._fit``. A new model (``fit``, or
@@ -371,10 +399,17 @@ class ContrastiveEmbedder(
             else:
                 X, y_codes = self._prepare_new_model(X, y)
                 seed = self._seed
+            group_codes = encode_groups(
+                X, groups, loss=self.net_.criterion_ if incremental else self.loss
+            )
             with self._seeded(seed):
                 if not incremental:
                     self.net_ = self._new_net(X)
-                self.net_.partial_fit(X, y_codes)
+                if group_codes is None:
+                    self.net_.partial_fit(X, y_codes)
+                else:  # groups take the place of y (a loss that takes groups needs no y)
+                    with self.net_.grouped():
+                        self.net_.partial_fit(X, group_codes)
         except Exception:
             if not incremental:
                 for name in _FITTED:

@@ -19,6 +19,7 @@ pickling); this subclass changes what a batch is and what a training step does:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 
 import numpy as np
@@ -456,14 +457,33 @@ class ContrastiveNet(NeuralNet):
         """
         return apply_tensor_steps(self._view_steps, torch.cat([Xb, Xb], dim=0), generator)
 
+    @contextlib.contextmanager
+    def grouped(self):
+        """Within this block, the y the net is given holds group codes, not class labels.
+
+        The batches' codes then go to ``criterion_.forward_views(z1, z2,
+        groups=codes)`` (a loss whose ``accepts_groups`` is True). Nothing of
+        it is kept after the block, so neither pickles nor later calls see it.
+        """
+        self.__dict__["_groups_in_y"] = True
+        try:
+            yield self
+        finally:
+            self.__dict__.pop("_groups_in_y", None)
+
     def contrastive_loss(
         self, Xb: torch.Tensor, yb: torch.Tensor | None, generator: torch.Generator
     ) -> torch.Tensor:
-        """The loss of a batch: ``criterion_.forward_views(z1, z2, yb)`` on its two views."""
+        """The loss of a batch: ``criterion_.forward_views(z1, z2, yb)`` on its two views.
+
+        Inside :meth:`grouped`, ``forward_views(z1, z2, None, groups=yb)``.
+        """
         z = self.module_(self.two_views(Xb, generator))
         if self.head is not None:
             z = self.head_(z)
         z1, z2 = z.chunk(2, dim=0)
+        if self.__dict__.get("_groups_in_y"):
+            return self.criterion_.forward_views(z1, z2, None, groups=yb)
         return self.criterion_.forward_views(z1, z2, yb)
 
     def train_step_single(self, batch, **fit_params):

@@ -2,6 +2,8 @@
 
 A loss needs labels when its ``requires_labels`` is True
 (:class:`~skcontrast.losses.ContrastiveLoss`): SupCon among the built-in ones.
+Groups (positives from metadata) become integer codes too, for a loss whose
+``accepts_groups`` is True.
 """
 
 from __future__ import annotations
@@ -19,6 +21,40 @@ def requires_labels(loss) -> bool:
     """Whether ``ContrastiveEmbedder(loss=...)`` needs y, from the name, class or instance."""
     spec = LOSSES.get(loss) if isinstance(loss, str) else loss
     return bool(getattr(spec, "requires_labels", False))
+
+
+def accepts_groups(loss) -> bool:
+    """Whether the loss (a name, class or instance) takes ``groups`` in ``forward_views``."""
+    spec = LOSSES.get(loss) if isinstance(loss, str) else loss
+    return bool(getattr(spec, "accepts_groups", False))
+
+
+def encode_groups(X, groups, *, loss):
+    """Integer codes of ``groups`` (one per row of X) for the loss, or None without groups.
+
+    Raises a ValueError naming the loss when it does not take groups, and
+    naming the rows of missing values.
+    """
+    if groups is None:
+        return None
+    if not accepts_groups(loss):
+        hint = (
+            " Its positives come from y: put the groups into y's classes, or use "
+            'loss="nt_xent".'
+            if requires_labels(loss)
+            else ' Use loss="nt_xent" or "info_nce", which take groups.'
+        )
+        raise ValueError(
+            f"groups were given, but {describe_loss(loss)} does not take them "
+            f"(its accepts_groups is False).{hint}"
+        )
+    groups = np.asarray(groups)
+    if groups.ndim != 1 or groups.shape[0] != X.shape[0]:
+        raise ValueError(
+            "groups must be 1-D with one value per row of X: got shape "
+            f"{groups.shape} for {X.shape[0]} rows."
+        )
+    return label_codes(groups, input_name="groups", item="group")
 
 
 def describe_loss(loss) -> str:

@@ -41,7 +41,7 @@ which the lecture, rounding its intermediates, gives as about 0.706.
 
 from skcontrast.losses._base import ContrastiveLoss
 from skcontrast.losses._builtin import InfoNCELoss, NTXentLoss, SupConLoss
-from skcontrast.losses._functional import info_nce, nt_xent, supcon
+from skcontrast.losses._functional import info_nce, info_nce_grouped, nt_xent, supcon
 from skcontrast.losses._registry import (
     LOSSES,
     _temperature_applies,  # noqa: F401  (private; skcontrast.embed._net and tests import it)
@@ -60,6 +60,7 @@ __all__ = [
     "barlow_twins",
     "check_loss",
     "info_nce",
+    "info_nce_grouped",
     "nt_xent",
     "supcon",
     "vicreg",

@@ -48,6 +48,13 @@ class ContrastiveLoss(nn.Module, abc.ABC):
         needs ``labels`` (then the embedder requires a classification y at fit
         and passes its integer codes); False when the loss uses the views alone
         and ignores ``labels``.
+    accepts_groups : bool
+        Class attribute, False by default. True when :meth:`forward_views`
+        takes a keyword ``groups`` (a (B,) int64 tensor of group codes, or
+        None): rows that share a code are positives of each other and never
+        negatives. ``ContrastiveEmbedder.fit(X, groups=...)`` needs it
+        (:class:`NTXentLoss`, :class:`InfoNCELoss`), and never passes
+        ``groups`` to a loss without it.
     chance_formula : str or None
         Class attribute, None by default: :meth:`chance_value` written as a
         formula of the batch size b, for messages (``"log(2b - 1)"`` for
@@ -123,6 +130,7 @@ class ContrastiveLoss(nn.Module, abc.ABC):
     """
 
     requires_labels: ClassVar[bool] = False
+    accepts_groups: ClassVar[bool] = False
     chance_formula: ClassVar[str | None] = None
 
     def __init__(self) -> None:

@@ -12,10 +12,13 @@ import torch
 
 from skcontrast.losses._base import ContrastiveLoss, _check_batch_size
 from skcontrast.losses._functional import (
+    _check_groups,
+    _check_pair,
     _check_reduction,
     _check_temperature,
     _check_views_shape,
     info_nce,
+    info_nce_grouped,
     nt_xent,
     supcon,
 )
@@ -71,11 +74,22 @@ class NTXentLoss(_TemperatureLoss):
     """
 
     chance_formula: ClassVar[str] = "log(2b - 1)"
+    accepts_groups: ClassVar[bool] = True
 
     def forward_views(
-        self, z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor | None = None
+        self,
+        z1: torch.Tensor,
+        z2: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        *,
+        groups: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``nt_xent(z1, z2, temperature, reduction)``; ``labels`` are ignored.
+
+        With ``groups``, every view of a row of the same group is a positive
+        too and none is a negative: ``supcon(cat([z1, z2]), cat([groups,
+        groups]))`` (Khosla et al., 2020, with the groups as classes), which
+        equals NT-Xent when every group holds one row.
 
         Parameters
         ----------
@@ -83,6 +97,8 @@ class NTXentLoss(_TemperatureLoss):
             Embeddings of the two views; B >= 2.
         labels : torch.Tensor of shape (B,) or None
             Ignored.
+        groups : torch.Tensor of shape (B,), integer, or None
+            Group codes of the rows (keyword only).
 
         Returns
         -------
@@ -92,9 +108,16 @@ class NTXentLoss(_TemperatureLoss):
         Raises
         ------
         ValueError
-            If ``z1`` and ``z2`` are not 2-D of the same shape, or B < 2.
+            If ``z1`` and ``z2`` are not 2-D of the same shape, B < 2, or
+            ``groups`` is not 1-D integer with one entry per row.
         """
-        return nt_xent(z1, z2, self.temperature, self.reduction)
+        if groups is None:
+            return nt_xent(z1, z2, self.temperature, self.reduction)
+        _check_pair(z1, z2)
+        groups = _check_groups(groups, z1)
+        return supcon(
+            torch.cat([z1, z2]), torch.cat([groups, groups]), self.temperature, self.reduction
+        )
 
     def chance_value(self, batch_size: int) -> float:
         """log(2B - 1), for a batch of B >= 2 rows (see :meth:`ContrastiveLoss.chance_value`)."""
@@ -130,10 +153,21 @@ class InfoNCELoss(_TemperatureLoss):
 
     chance_formula: ClassVar[str] = "log(b)"
 
+    accepts_groups: ClassVar[bool] = True
+
     def forward_views(
-        self, z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor | None = None
+        self,
+        z1: torch.Tensor,
+        z2: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        *,
+        groups: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``info_nce(z1, z2, temperature, reduction)``; ``labels`` are ignored.
+
+        With ``groups``, each anchor's positives are the candidates of its
+        group (:func:`info_nce_grouped`), which equals InfoNCE when every group
+        holds one row.
 
         Parameters
         ----------
@@ -141,6 +175,8 @@ class InfoNCELoss(_TemperatureLoss):
             Anchors and candidates; B >= 2.
         labels : torch.Tensor of shape (B,) or None
             Ignored.
+        groups : torch.Tensor of shape (B,), integer, or None
+            Group codes of the rows (keyword only).
 
         Returns
         -------
@@ -150,9 +186,12 @@ class InfoNCELoss(_TemperatureLoss):
         Raises
         ------
         ValueError
-            If ``z1`` and ``z2`` are not 2-D of the same shape, or B < 2.
+            If ``z1`` and ``z2`` are not 2-D of the same shape, B < 2, or
+            ``groups`` is not 1-D integer with one entry per row.
         """
-        return info_nce(z1, z2, self.temperature, self.reduction)
+        if groups is None:
+            return info_nce(z1, z2, self.temperature, self.reduction)
+        return info_nce_grouped(z1, z2, groups, self.temperature, self.reduction)
 
     def chance_value(self, batch_size: int) -> float:
         """log(B), for a batch of B >= 2 rows (see :meth:`ContrastiveLoss.chance_value`)."""

@@ -189,6 +189,65 @@ def info_nce(
     return _reduce(loss, reduction)
 
 
+def _check_groups(groups, z1: torch.Tensor) -> torch.Tensor:
+    groups = torch.as_tensor(groups, device=z1.device)
+    if groups.ndim != 1 or groups.shape[0] != z1.shape[0]:
+        raise ValueError(
+            f"groups must be 1-D with one entry per row of z1: got shape "
+            f"{tuple(groups.shape)} for {z1.shape[0]} rows."
+        )
+    if groups.is_floating_point() or groups.is_complex():
+        raise ValueError(f"groups must be integer codes, got dtype {groups.dtype}.")
+    return groups
+
+
+def info_nce_grouped(
+    z1: torch.Tensor,
+    z2: torch.Tensor,
+    groups: torch.Tensor,
+    temperature: float = 0.2,
+    reduction: str = "mean",
+) -> torch.Tensor:
+    """One-directional InfoNCE whose positives are every candidate of the anchor's group.
+
+    ``loss_i = -mean_{j: g_j = g_i} log( exp(s_ij / t) / sum_k exp(s_ik / t) )``:
+    the multi-positive form of Khosla et al. (2020, "L_out") with anchors ``z1``
+    and candidates ``z2``. Row i's own candidate is always a positive, so every
+    anchor has one; with all groups distinct it is :func:`info_nce`.
+
+    Parameters
+    ----------
+    z1, z2 : torch.Tensor of shape (B, D)
+        Anchors and candidates; B >= 2.
+    groups : torch.Tensor of shape (B,), integer
+        Group codes of the B rows.
+    temperature : float, default=0.2
+    reduction : {"mean", "sum", "none"}, default="mean"
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar, or shape (B,) with ``reduction="none"``.
+
+    Raises
+    ------
+    ValueError
+        If ``z1`` and ``z2`` are not 2-D of the same shape, B < 2, groups is
+        not 1-D integer with one entry per row, or ``temperature`` or
+        ``reduction`` is invalid.
+    """
+    _check_pair(z1, z2)
+    _check_reduction(reduction)
+    temperature = _check_temperature(temperature)
+    groups = _check_groups(groups, z1)
+    with torch.autocast(device_type=z1.device.type, enabled=False):
+        logits = (_normalize(z1) @ _normalize(z2).T) / temperature
+        log_prob = F.log_softmax(logits, dim=1)
+        positive = groups[:, None] == groups[None, :]
+        loss = -(log_prob * positive).sum(dim=1) / positive.sum(dim=1)
+    return _reduce(loss, reduction)
+
+
 def supcon(
     z: torch.Tensor, labels: torch.Tensor, temperature: float = 0.2, reduction: str = "mean"
 ) -> torch.Tensor:
