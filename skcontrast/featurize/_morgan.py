@@ -177,7 +177,7 @@ class MorganFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator):
     def _unpack(self, packed: np.ndarray) -> np.ndarray:
         if self.count:
             return packed
-        return np.unpackbits(packed, axis=1, count=int(self.n_bits))
+        return np.unpackbits(packed, axis=1, count=int(self.n_bits), bitorder="little")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``morgan_0 ... morgan_{n_bits-1}``.
