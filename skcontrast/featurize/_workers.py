@@ -172,14 +172,26 @@ def descriptor_table() -> dict[str, Any]:
     return table
 
 
+def all_descriptor_names() -> tuple[str, ...]:
+    """The names of RDKit's descriptor list (``Descriptors.descList``), in its order.
+
+    Whatever the installed RDKit provides (217 names in RDKit 2026.03); the
+    list can change between RDKit releases.
+    """
+    from rdkit.Chem import Descriptors
+
+    return tuple(name for name, _ in Descriptors.descList)
+
+
 def descriptor_chunk(
     items: list, *, names: tuple[str, ...], pack: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """RDKit descriptors (float64) of a chunk of distinct SMILES/Mols.
 
     Parsed exactly as ``Chem.MolFromSmiles`` does (stereo included: some
-    descriptors count stereocentres). A descriptor that raises gives NaN, which
-    the caller reports. Invalid molecules get zero rows and ``valid`` False.
+    descriptors count stereocentres). A descriptor that raises gives NaN (as
+    ``Descriptors.CalcMolDescriptors(mol, missingVal=nan)`` does), which the
+    caller reports. Invalid molecules get zero rows and ``valid`` False.
     """
     table = descriptor_table()
     functions = [table[name] for name in names]
