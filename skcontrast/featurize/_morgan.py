@@ -84,9 +84,13 @@ class MorganFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator):
     by the Python error or warning instead.
 
     Without ``include_chirality``, SMILES are parsed as ``MolFromSmiles`` does
-    minus its final stereo perception (about a third of the parse), which no
-    non-chiral Morgan bit reads: the bits and the rejected SMILES are the same
-    (checked on ~20 000 real molecules and by a property test).
+    minus its final stereo perception (10-15 %% of the parse with RDKit 2026.03
+    on the benchmark's molecules), which no non-chiral Morgan bit reads, and a
+    molecule without explicit hydrogen atoms is sanitized in place rather than
+    through a copy: the bits and the rejected SMILES are the same (checked on
+    ~20 000 real molecules, 50 000 mutated SMILES, and by a property test).
+    Molecules are parsed, then fingerprinted, in blocks of 256, through RDKit's
+    batched ``GetFingerprints``.
 
     Examples
     --------
@@ -177,7 +181,7 @@ class MorganFeaturizer(StatelessSmilesMixin, TransformerMixin, BaseEstimator):
     def _unpack(self, packed: np.ndarray) -> np.ndarray:
         if self.count:
             return packed
-        return np.unpackbits(packed, axis=1, count=int(self.n_bits))
+        return np.unpackbits(packed, axis=1, count=int(self.n_bits), bitorder="little")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``morgan_0 ... morgan_{n_bits-1}``.

@@ -21,6 +21,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import StandardScaler
 
 from skcontrast.featurize import DescriptorFeaturizer, _descriptors, _workers
+from skcontrast.utils._sklearn import InvalidParameterError
 from tests.featurize._molecules import INVALID
 
 
@@ -46,12 +47,77 @@ def test_any_descriptor_from_rdkit_list(smiles):
     names = tuple(name for name, _ in Descriptors.descList[::25])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a few descriptors are NaN on salts
-        out = DescriptorFeaturizer(descriptors=names).transform(smiles)
+        out = DescriptorFeaturizer(descriptors=names, on_invalid="nan").transform(smiles)
     table = dict(Descriptors.descList)
     expected = np.array(
         [[table[n](Chem.MolFromSmiles(s)) for n in names] for s in smiles], dtype=float
     )
+    expected[~np.isfinite(expected)] = np.nan
     np.testing.assert_array_equal(out, expected)
+
+
+# ------------------------------------------------------------------- "all"
+def _rdkit_all(smiles):
+    """RDKit's own call: CalcMolDescriptors, a NaN for whatever fails."""
+    with BlockLogs():
+        mols = [Chem.MolFromSmiles(s) for s in smiles]
+    rows = [Descriptors.CalcMolDescriptors(m, missingVal=np.nan) for m in mols]
+    return np.array([list(row.values()) for row in rows], dtype=float), list(rows[0])
+
+
+def test_all_is_rdkits_whole_list_in_its_order(smiles):
+    names = [name for name, _ in Descriptors.descList]
+    desc = DescriptorFeaturizer(descriptors="all")
+    assert list(desc.get_feature_names_out()) == names
+    assert len(names) == len(set(names)) > 200
+    with pytest.warns(UserWarning, match="no finite value"):
+        out = DescriptorFeaturizer(descriptors="all", on_invalid="nan").fit_transform(smiles)
+    expected, rdkit_names = _rdkit_all(smiles)
+    assert rdkit_names == names
+    expected[~np.isfinite(expected)] = np.nan
+    assert out.shape == (len(smiles), len(names)) and out.dtype == np.float64
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_all_equals_rdkit_on_real_molecules(shared_data, rng):
+    path = shared_data / "diverse_molecules.smi"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    lines = path.read_text().split()
+    smiles = [lines[i] for i in rng.choice(len(lines), size=50, replace=False)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = DescriptorFeaturizer(descriptors="all", on_invalid="nan").transform(smiles)
+    expected, _ = _rdkit_all(smiles)
+    expected[~np.isfinite(expected)] = np.nan
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_all_raises_by_default_naming_row_smiles_and_descriptors(smiles):
+    expected, names = _rdkit_all(smiles)
+    bad_rows = np.flatnonzero(~np.isfinite(expected).all(axis=1))
+    assert len(bad_rows) > 0  # the copper complex has no Gasteiger charges
+    first = int(bad_rows[0])
+    first_bad = names[int(np.flatnonzero(~np.isfinite(expected[first]))[0])]
+    with pytest.raises(ValueError, match="no finite value") as info:
+        DescriptorFeaturizer(descriptors="all").transform(smiles)
+    message = str(info.value)
+    assert f"row {first}: {smiles[first]!r}" in message
+    assert first_bad in message and "on_invalid='nan'" in message
+
+
+def test_all_with_zeros_fills_uncomputable_values_with_zero(smiles):
+    expected, _ = _rdkit_all(smiles)
+    with pytest.warns(UserWarning, match="set to 0.0"):
+        out = DescriptorFeaturizer(descriptors="all", on_invalid="zeros").transform(smiles)
+    expected[~np.isfinite(expected)] = 0.0
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_all_in_parameter_validation():
+    assert "all" in str(DescriptorFeaturizer._parameter_constraints["descriptors"][-1])
+    with pytest.raises(InvalidParameterError, match="'descriptors' parameter"):
+        DescriptorFeaturizer(descriptors="ALL").fit(["CCO"])
 
 
 def test_stereo_descriptors_see_stereo():
@@ -105,9 +171,26 @@ def test_failing_descriptor_warns_instead_of_silent_nan(monkeypatch):
 
     monkeypatch.setattr(_workers, "descriptor_table", table)
     monkeypatch.setattr(_descriptors, "descriptor_table", table)
-    with pytest.warns(UserWarning, match="Boom: 2"):
-        out = DescriptorFeaturizer(descriptors=["MolWt", "Boom"]).transform(["CCO", "CC", "CCO"])
+    rows = pd.Series(["CCO", "CC", "CCO"], index=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"3 of 3 rows .* row 0 \(index 'a'\): 'CCO' \(Boom\)"):
+        DescriptorFeaturizer(descriptors=["MolWt", "Boom"]).transform(rows)
+    with pytest.warns(UserWarning, match="Boom: 3") as record:
+        out = DescriptorFeaturizer(descriptors=["MolWt", "Boom"], on_invalid="nan").transform(rows)
+    assert len(record) == 1
     assert np.isnan(out[:, 1]).all() and np.isfinite(out[:, 0]).all()
+
+
+def test_infinite_values_follow_on_invalid_too(monkeypatch):
+    def table():
+        return {"MolWt": Descriptors.MolWt, "Huge": lambda mol: float("inf")}
+
+    monkeypatch.setattr(_workers, "descriptor_table", table)
+    monkeypatch.setattr(_descriptors, "descriptor_table", table)
+    with pytest.raises(ValueError, match=r"row 0: 'CCO' \(Huge\)"):
+        DescriptorFeaturizer(descriptors=["MolWt", "Huge"]).transform(["CCO"])
+    with pytest.warns(UserWarning, match="set to nan"):
+        out = DescriptorFeaturizer(descriptors=["Huge"], on_invalid="nan").transform(["CCO"])
+    assert np.isnan(out).all()
 
 
 def _boom(mol):

@@ -122,6 +122,40 @@ def test_fast_parse_is_used_only_without_chirality(monkeypatch):
     assert seen == []
 
 
+# ------------------------------------------------------------------ blocks
+@pytest.mark.parametrize("count", [False, True])
+@pytest.mark.parametrize("n_bits", [2048, 1001])
+def test_blocks_keep_rows_in_place_around_invalid_molecules(smiles, count, n_bits):
+    """Rows are parsed and fingerprinted in blocks; invalid molecules anywhere
+    (a whole block of them, a block's first or last row) keep every row in place."""
+    block = _workers.BLOCK
+    valid = [s for s in smiles if Chem.MolFromSmiles(s) is not None]
+    items = [f"{valid[i % len(valid)]}.{'C' * (i // len(valid) + 1)}" for i in range(3 * block + 7)]
+    bad = {0, block - 1, block, 2 * block - 1, *range(2 * block, 3 * block), len(items) - 1}
+    for i in bad:
+        items[i] = "C1CC"
+    rows, ok = _workers.morgan_chunk(
+        items, radius=2, n_bits=n_bits, count=count, include_chirality=False, pack=False
+    )
+    assert ok.tolist() == [i not in bad for i in range(len(items))]
+    good = [i for i in range(len(items)) if i not in bad]
+    reference = rdkit_reference([items[i] for i in good], n_bits=n_bits, count=count)
+    np.testing.assert_array_equal(rows[good], reference)
+    assert not rows[sorted(bad)].any()
+
+
+@pytest.mark.parametrize("n_bits", [8, 61, 2048])
+def test_packed_rows_are_little_endian_bytes(smiles, n_bits):
+    """Workers send bit rows packed, bit j in byte j // 8, least significant first."""
+    packed, ok = _workers.morgan_chunk(
+        smiles, radius=2, n_bits=n_bits, count=False, include_chirality=False, pack=True
+    )
+    assert packed.shape == (len(smiles), (n_bits + 7) // 8) and ok.all()
+    bits = np.unpackbits(packed, axis=1, count=n_bits, bitorder="little")
+    np.testing.assert_array_equal(bits, rdkit_reference(smiles, n_bits=n_bits))
+    assert MorganFeaturizer(n_bits=n_bits)._unpack(packed).tolist() == bits.tolist()
+
+
 # ----------------------------------------------------------- invalid input
 
 
