@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from skcontrast.neighbors import _search
+from skcontrast.neighbors import _search, _tanimoto
 from skcontrast.neighbors._backends import BACKEND_NAMES, BACKENDS, resolve_backend
 from skcontrast.neighbors._normalize import normalize_rows
 from skcontrast.utils._sklearn import Interval, StrOptions, _fit_context, check_is_fitted
@@ -127,12 +127,14 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     _parameter_constraints: ClassVar[dict] = {
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
+        "metric": [StrOptions({"cosine", "tanimoto"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "backend": [StrOptions(BACKEND_NAMES)],
     }
 
-    def __init__(self, *, n_neighbors=5, batch_size=1024, backend="auto"):
+    def __init__(self, *, n_neighbors=5, metric="cosine", batch_size=1024, backend="auto"):
         self.n_neighbors = n_neighbors
+        self.metric = metric
         self.batch_size = batch_size
         self.backend = backend
 
@@ -166,14 +168,46 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ImportError
             With ``backend="faiss"`` when faiss is not installed.
         """
+        if self.metric == "tanimoto":
+            return self._fit_tanimoto(X)
         X = validate_float(self, X, reset=True)
         self.backend_ = resolve_backend(self.backend).name
         self._fit_dtype = X.dtype
         self.n_samples_fit_ = X.shape[0]
         self._n_features_out = self.n_samples_fit_
         self._items = _search.pad_items(normalize_rows(X))
+        self._fingerprints = None
         self._cache = {}
         return self
+
+    def _fit_tanimoto(self, X):
+        """Fit for ``metric="tanimoto"``: keep the integer fingerprints (CSR int64)."""
+        if self.backend not in ("auto", "numpy"):
+            raise ValueError(
+                f"backend={self.backend!r} computes cosine similarities; with "
+                "metric='tanimoto' the search runs on the CPU with NumPy/SciPy: use "
+                "backend='auto' or 'numpy'."
+            )
+        counts = _tanimoto.check_counts(self, X, reset=True)
+        self.backend_ = "numpy"
+        self._fit_dtype = np.dtype(np.float64)
+        self.n_samples_fit_ = counts.shape[0]
+        self._n_features_out = self.n_samples_fit_
+        self._fingerprints = counts
+        self._items = None
+        self._cache = {}
+        return self
+
+    def _fitted_tanimoto(self) -> bool:
+        """Whether the fit was with metric="tanimoto" (the fit decides, not a later set_params)."""
+        return getattr(self, "_fingerprints", None) is not None
+
+    def _tanimoto_index(self) -> _tanimoto.TanimotoIndex:
+        """The level expansion of the fitted fingerprints (cached, never pickled)."""
+        index = self._cache.get("tanimoto")
+        if index is None:
+            index = self._cache["tanimoto"] = _tanimoto.TanimotoIndex(self._fingerprints)
+        return index
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -189,6 +223,9 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        if self.metric == "tanimoto":
+            tags.input_tags.positive_only = True
+            tags.transformer_tags.preserves_dtype = ["float64"]
         return tags
 
     # ------------------------------------------------------------------ search
@@ -218,6 +255,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Validated queries (None for the fitted items) and the output dtype."""
         if X is None:
             return None, self._fit_dtype
+        if self._fitted_tanimoto():
+            return _tanimoto.check_counts(self, X, reset=False), np.dtype(np.float64)
         X = validate_float(self, X, reset=False)
         return X, X.dtype
 
@@ -256,6 +295,12 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         n_fit = self.n_samples_fit_
         exclude_self = X is None
+        if self._fitted_tanimoto():  # exact from the start: nothing to settle
+            self._validate_params()  # batch_size may have been set after fit
+            queries = self._fingerprints if exclude_self else X
+            return _tanimoto.search(
+                self._tanimoto_index(), queries, k, self.batch_size, exclude_self
+            )
         n_cand = min(k + _search.MARGIN, n_fit - int(exclude_self))
         results = self._search_backend().search(self._chunks(X), n_cand, exclude_self)
         item_sq = self._item_sq_norms()
