@@ -16,14 +16,15 @@ RDKit's ``andSum / denom``.
 **Sum of minima as a product.** For one column with the distinct non-zero
 values ``v_1 < ... < v_m`` among the items (the column's *levels*),
 
-    min(a, b) = sum_t (v_t - v_{t-1}) [a >= v_t] [b >= v_t]     (v_0 = 0)
+    min(a, b) = sum_t clip(a - v_{t-1}, 0, v_t - v_{t-1}) [b >= v_t]     (v_0 = 0)
 
-for any query value ``a`` and any item value ``b`` of that column (``b`` is a
-level or 0). Expanding each item row into the 0/1 indicators ``[b >= v_t]``
-(one per level, at most one per stored value and level below it) and each query
-row into the weights ``(v_t - v_{t-1}) [a >= v_t]`` turns the sum of minima into
-a sparse-query times item-matrix product, with one level per column for bits
-(the product is then the common-bit count). Every term is an integer and every
+for any query value ``a >= 0`` and any item value ``b`` of that column (``b``
+is a level or 0: the terms up to ``b`` add up to ``min(a, b)``). Expanding
+each item row into the 0/1 indicators ``[b >= v_t]`` (one per level up to its
+value) and each query row into the weights ``clip(...)`` (the full step on
+every level up to ``a``, the rest of ``a`` on the next level) turns the sum of
+minima into a sparse-query times item-matrix product, with one level per
+column for bits (the product is then the common-bit count). Every term is an integer and every
 partial sum at most the item's total, so the product is exact in float32 when
 the items' totals are at most ``2**24`` (0/1 fingerprints of up to 16 million
 bits) and in float64 up to ``2**53``.
@@ -202,20 +203,36 @@ class TanimotoIndex:
         self.item_matrix = matrix
 
     def expand_queries(self, queries: sp.csr_array) -> sp.csr_array:
-        """Query rows as level weights ``(v_t - v_{t-1}) [a >= v_t]``, shape (n, n_levels)."""
+        """Query rows as level weights ``clip(a - v_{t-1}, 0, v_t - v_{t-1})``, (n, n_levels).
+
+        A query value ``a`` gets the full weight ``v_t - v_{t-1}`` on every
+        level ``v_t <= a`` of its column and the partial weight ``a - v_{t-1}``
+        on the next level, if any, so that the weights times ``[b >= v_t]`` add
+        up to ``min(a, b)`` for every item value ``b`` of the column.
+        """
         n = queries.shape[0]
         rows = np.repeat(np.arange(n), np.diff(queries.indptr))
         cols = queries.indices.astype(np.int64)
-        ranks = np.searchsorted(self.values, queries.data, side="right")
-        # levels of the column with a value <= the query's: [col_start, end)
+        values = queries.data
+        ranks = np.searchsorted(self.values, values, side="right")
+        # the levels of the column up to the query's value: [first, end)
         end = np.searchsorted(self.level_keys, cols * self._stride + ranks, side="right")
-        first = self.col_start[cols]
+        first, stop = self.col_start[cols], self.col_start[cols + 1]
         lengths = np.maximum(end - first, 0)
         levels = _ranges(first, lengths)
+        weights = self.level_weights[levels]
+        # the next level, partially: a - v_{t-1} (v_{t-1} < a < v_t)
+        partial = np.flatnonzero(end < stop)
+        below = np.where(end[partial] > first[partial], self.level_vals[end[partial] - 1], 0)
+        strict = values[partial] > below  # a equal to a level needs no partial step
+        partial, below = partial[strict], below[strict]
         return sp.csr_array(
             (
-                self.level_weights[levels].astype(self.dtype),
-                (np.repeat(rows, lengths), levels),
+                np.concatenate([weights, values[partial] - below]).astype(self.dtype),
+                (
+                    np.concatenate([np.repeat(rows, lengths), rows[partial]]),
+                    np.concatenate([levels, end[partial]]),
+                ),
             ),
             shape=(n, self.level_cols.size),
         )
