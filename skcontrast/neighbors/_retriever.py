@@ -26,7 +26,7 @@ def _as_configured_sparse(graph: sp.csr_array):
 
 
 class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """Exact cosine nearest neighbours, computed in query chunks of bounded memory.
+    """Exact cosine (or Tanimoto) nearest neighbours, in query chunks of bounded memory.
 
     Mirrors :class:`sklearn.neighbors.NearestNeighbors` with
     ``metric="cosine", algorithm="brute"``: the same neighbours (up to the
@@ -51,6 +51,31 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         and :meth:`kneighbors_graph` when their ``n_neighbors`` is None.
         :meth:`transform` returns ``n_neighbors + 1`` per row (the query itself
         included), as :class:`sklearn.neighbors.KNeighborsTransformer` does.
+
+    metric : {"cosine", "tanimoto"}, default="cosine"
+        - "cosine": cosine similarity of real-valued rows (embeddings), as
+          described above;
+        - "tanimoto": the Tanimoto (Jaccard) similarity of fingerprints, rows
+          of non-negative integers (0/1 bits, bool, or counts; dense or CSR,
+          any numeric dtype holding integers), exactly as RDKit's
+          ``DataStructs.TanimotoSimilarity`` / ``BulkTanimotoSimilarity``
+          computes it on ``ExplicitBitVect`` bits and on count vectors
+          (``SparseIntVect``, ``TverskySimilarity(v1, v2, 1, 1)`` in RDKit's
+          ``SparseIntVect.h``): ``sum(min(a, b)) / (sum(a) + sum(b) -
+          sum(min(a, b)))``, ``|a & b| / (|a| + |b| - |a & b|)`` on bits, and 0
+          for two all-zero rows. Sums are exact integers and the similarity is
+          their float64 quotient, the same double as RDKit's; distances are
+          ``1 - similarity``. Rows are stored as they are (no normalisation),
+          the search runs on the CPU (``backend`` must be "auto" or "numpy"),
+          and similarities and distances are float64 whatever the input
+          dtype. A chunk holds at most ``batch_size`` queries and at most
+          ``2**22 / n_samples_fit_`` of them (the float64 similarity block
+          stays within 32 MiB); the fitted items take about ``4 *
+          n_levels * n_samples_fit_`` bytes once searched, ``n_levels`` being
+          the number of distinct (column, non-zero value) pairs (at most
+          ``n_features`` for bits), stored sparse beyond 1 GiB.
+          "jaccard" is not accepted: scikit-learn's and SciPy's "jaccard"
+          binarise counts, which is another measure on count fingerprints.
 
     batch_size : int, default=1024
         Queries handled at once. Peak extra memory is about
@@ -159,12 +184,17 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Raises
         ------
         sklearn.utils._param_validation.InvalidParameterError
-            When ``n_neighbors``, ``batch_size`` or ``backend`` is of the wrong
-            type or out of range (``batch_size=0``, ``backend="gpu"``...).
+            When ``n_neighbors``, ``metric``, ``batch_size`` or ``backend`` is
+            of the wrong type or out of range (``batch_size=0``,
+            ``backend="gpu"``, ``metric="jaccard"``...).
         ValueError
             For NaN or infinity in X: the message names the column (and its
             name when X has string column names), the first rows and their
-            values. Also for X that is empty, not 2-D or not numeric.
+            values. Also for X that is empty, not 2-D or not numeric. With
+            ``metric="tanimoto"``: for a value that is negative, not an
+            integer or above ``2**52`` (named the same way), a row whose
+            values add up to more than ``2**52``, and ``backend`` "torch" or
+            "faiss".
         ImportError
             With ``backend="faiss"`` when faiss is not installed.
         """
@@ -329,7 +359,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         neigh_dist : ndarray of shape (n_queries, n_neighbors)
             Cosine distances ``1 - similarity`` (clipped to [0, 2]), ascending,
             ties ordered by the smaller index; float32 for float32 input, else
-            float64. Only when ``return_distance``.
+            float64. With ``metric="tanimoto"``, Tanimoto distances ``1 -
+            similarity`` in [0, 1], float64. Only when ``return_distance``.
         neigh_ind : ndarray of shape (n_queries, n_neighbors)
             Indices of the neighbours among the fitted items.
 
@@ -345,6 +376,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
               rows and their values;
             - for X that is empty, not 2-D, not numeric, or with another number
               of features (or other feature names) than at ``fit``;
+            - with ``metric="tanimoto"``, for a value that is negative, not an
+              integer or above ``2**52``, or a row total above ``2**52``;
             - for ``n_neighbors`` below 1 or above ``n_samples_fit_``
               (``n_samples_fit_ - 1`` when X is None: each item is excluded
               from its own neighbours).
@@ -379,6 +412,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
           query is at distance 1 from every item, so its neighbours are the
           smallest indices.
 
+        With ``metric="tanimoto"`` every similarity is exact from the start
+        (integer sums, one float64 division; see the ``metric`` parameter):
+        the neighbours are the ``n_neighbors`` items of largest similarity,
+        ties by the smaller index, and a zero query gets the smallest indices.
+
         The float64 scoring runs on as many threads as the BLAS library
         (``threadpoolctl.threadpool_limits`` bounds both). With the torch
         backend, float32 products are computed in IEEE float32 whatever
@@ -410,7 +448,9 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         similarities : ndarray of shape (n_queries, n_neighbors)
             Cosine similarities in [-1, 1], descending (0 for a zero vector, 1
             for an exact duplicate), computed as in :meth:`kneighbors`;
-            float32 for float32 input, else float64.
+            float32 for float32 input, else float64. With
+            ``metric="tanimoto"``, Tanimoto similarities in [0, 1], float64
+            (RDKit's values).
         indices : ndarray of shape (n_queries, n_neighbors)
             Indices of the retrieved items among the fitted items; exactly the
             items of largest float64 similarity, ties by the smaller index.
