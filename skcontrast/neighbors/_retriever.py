@@ -12,7 +12,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from skcontrast.neighbors import _search, _tanimoto
-from skcontrast.neighbors._backends import BACKEND_NAMES, BACKENDS, resolve_backend
+from skcontrast.neighbors._backends import BACKEND_NAMES, BACKENDS, chunk_size, resolve_backend
 from skcontrast.neighbors._normalize import normalize_rows
 from skcontrast.utils._sklearn import Interval, StrOptions, _fit_context, check_is_fitted
 from skcontrast.utils._validation import validate_float
@@ -293,7 +293,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
         n = self.n_samples_fit_ if X is None else X.shape[0]
         self._validate_params()  # batch_size may have been set after fit
-        step = max(self.batch_size, BACKENDS[self.backend_].min_chunk)
+        step = chunk_size(BACKENDS[self.backend_], self.batch_size, self.n_samples_fit_)
         for start in range(0, n, step):
             stop = min(start + step, n)
             if X is None:
