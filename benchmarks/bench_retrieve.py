@@ -282,8 +282,10 @@ def _rdkit_top_k(query_fps, fps, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tanimoto_main(args) -> None:
-    from rdkit import Chem
+    from rdkit import Chem, RDLogger
     from rdkit.Chem import rdFingerprintGenerator
+
+    RDLogger.DisableLog("rdApp.*")  # hydrogen warnings from a few SMILES
 
     from skcontrast.featurize import MorganFeaturizer
     from skcontrast.neighbors import CosineRetriever
