@@ -15,8 +15,26 @@ Full size (the issue's setting): 200 000 x 128 float32 items, 2 000 queries, k=1
   reference) and with faiss: the mean fraction of shared neighbours per query
   and the fraction of queries whose sets are identical.
 
+* Round order: each round runs the methods in the reverse order of the round
+  before, so no method always follows the same one (faiss's OpenMP threads keep
+  spinning for a while after a search, which slows whatever runs next).
+
+Tanimoto (``--tanimoto``): ``CosineRetriever(metric="tanimoto")`` against
+RDKit's ``DataStructs.BulkTanimotoSimilarity`` called once per query (what a
+chemist writes), on Morgan fingerprints (radius 2, 2 048 bits; bits and counts)
+of ``diverse_molecules.smi`` from the shared data folder (``../shared/data``
+beside the project, or ``SKCONTRAST_DATA``). The RDKit side gets its
+fingerprints from ``rdFingerprintGenerator`` directly and selects the top k of
+each similarity list by ``numpy.lexsort`` (similarity, then index, as the
+retriever). "same as RDKit" is the fraction of queries whose k indices and
+similarities are identical. FPSim2 is not run: its wheel installs but needs
+PyTables (``tables``), which the project's environment lacks; chemfp is
+licensed and not used.
+
     python benchmarks/bench_retrieve.py            # full size
     python benchmarks/bench_retrieve.py --quick    # smoke size
+    python benchmarks/bench_retrieve.py --items 100000 --queries 1000 --no-memory
+    python benchmarks/bench_retrieve.py --tanimoto  # fingerprints, 19 063 molecules
 """
 
 from __future__ import annotations
@@ -28,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +177,8 @@ def main() -> None:
         "--threads", type=int, default=None, help="limit BLAS/OpenMP/torch/faiss threads"
     )
     parser.add_argument("--skip", nargs="*", default=[], help="skip methods containing these")
+    parser.add_argument("--tanimoto", action="store_true", help="fingerprint Tanimoto rows")
+    parser.add_argument("--molecules", type=int, default=None, help="library size (tanimoto)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -165,6 +186,9 @@ def main() -> None:
         _limit_threads(args.threads)
     if args.child:
         _child(args.child, args.folder, args.k)
+        return
+    if args.tanimoto:
+        _tanimoto_main(args)
         return
     if args.quick:
         args.items, args.dim, args.queries, args.rounds = 20_000, 64, 200, 2
@@ -189,8 +213,9 @@ def main() -> None:
         fit_s[name] = time.perf_counter() - t0
     for name, (_, search) in methods.items():  # warm-up (also the exactness run)
         neighbours[name] = search(states[name], Q)
-    for _ in range(args.rounds):
-        for name, (_, search) in methods.items():
+    for round_ in range(args.rounds):
+        order = list(methods.items())
+        for name, (_, search) in order if round_ % 2 else order[::-1]:
             t0 = time.perf_counter()
             search(states[name], Q)
             search_s[name].append(time.perf_counter() - t0)
@@ -231,6 +256,97 @@ def main() -> None:
             f"{x_fa:.2f} | {mem} | {same_sk:.4f} | {mean_sk:.5f} | {mean_fa:.5f} |"
         )
     print(f"\nload average at the end of the speed rounds: {load_end:.2f}")
+
+
+# ---------------------------------------------------------------------- tanimoto
+
+
+def _data_folder() -> Path:
+    folder = Path(os.environ.get("SKCONTRAST_DATA", ROOT.parent / "shared" / "data"))
+    if not (folder / "diverse_molecules.smi").is_file():
+        sys.exit(f"{folder / 'diverse_molecules.smi'} is absent: set SKCONTRAST_DATA")
+    return folder
+
+
+def _rdkit_top_k(query_fps, fps, k: int) -> tuple[np.ndarray, np.ndarray]:
+    from rdkit import DataStructs
+
+    cols = np.arange(len(fps))
+    sims_out, idx_out = [], []
+    for fp in query_fps:
+        sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fp, fps))
+        idx = np.lexsort((cols, -sims))[:k]
+        sims_out.append(sims[idx])
+        idx_out.append(idx)
+    return np.array(sims_out), np.array(idx_out)
+
+
+def _tanimoto_main(args) -> None:
+    from rdkit import Chem, RDLogger
+    from rdkit.Chem import rdFingerprintGenerator
+
+    RDLogger.DisableLog("rdApp.*")  # hydrogen warnings from a few SMILES
+
+    from skcontrast.featurize import MorganFeaturizer
+    from skcontrast.neighbors import CosineRetriever
+
+    smiles = (_data_folder() / "diverse_molecules.smi").read_text().split()
+    if args.quick:
+        args.molecules, args.queries, args.rounds = 2_000, 100, 2
+    smiles = smiles[: args.molecules]
+    n_queries = min(args.queries, len(smiles))
+    print(
+        f"Tanimoto: {len(smiles)} molecules (Morgan radius 2, 2048 bits), {n_queries} "
+        f"queries, k={args.k}, {args.rounds} rounds, {os.cpu_count()} CPU(s), "
+        f"load average {os.getloadavg()[0]:.2f} at start"
+    )
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    header = (
+        "| fingerprint | method | fit s | search q/s (best) | q/s (median) | x RDKit "
+        "| same as RDKit |"
+    )
+    print()
+    print(header)
+    print("|" + "---|" * header.count(" | ") + "---|")
+    for count in (False, True):
+        kind = "counts" if count else "bits"
+        fingerprint = generator.GetCountFingerprint if count else generator.GetFingerprint
+        fps = [fingerprint(m) for m in mols]
+        X = MorganFeaturizer(count=count, sparse_output=True).fit_transform(smiles)
+        t0 = time.perf_counter()
+        retriever = CosineRetriever(metric="tanimoto", n_neighbors=args.k).fit(X)
+        retriever.retrieve(X[:1])  # builds the level index, counted in fit
+        fit_s = time.perf_counter() - t0
+        methods = {
+            "RDKit BulkTanimotoSimilarity per query": partial(
+                _rdkit_top_k, fps[:n_queries], fps, args.k
+            ),
+            'skcontrast CosineRetriever(metric="tanimoto")': partial(
+                retriever.retrieve, X[:n_queries]
+            ),
+        }
+        results = {name: f() for name, f in methods.items()}  # warm-up and exactness
+        times = {name: [] for name in methods}
+        for round_ in range(args.rounds):
+            names = list(methods) if round_ % 2 else list(methods)[::-1]
+            for name in names:
+                t0 = time.perf_counter()
+                methods[name]()
+                times[name].append(time.perf_counter() - t0)
+        anchor = "RDKit BulkTanimotoSimilarity per query"
+        ref_sims, ref_idx = results[anchor]
+        for name in methods:
+            ts = np.asarray(times[name])
+            sims, idx = results[name]
+            same = np.mean((idx == ref_idx).all(axis=1) & (sims == ref_sims).all(axis=1))
+            ratio = np.median(np.asarray(times[anchor]) / ts)
+            fit = f"{fit_s:.2f}" if name != anchor else "-"
+            print(
+                f"| {kind} | {name} | {fit} | {n_queries / ts.min():.0f} | "
+                f"{n_queries / np.median(ts):.0f} | {ratio:.2f} | {same:.4f} |"
+            )
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -193,6 +193,31 @@ def test_faiss_chunks_are_at_least_its_minimum(rng, monkeypatch):
     assert seen == [[8, 8, 4]]
 
 
+def test_numpy_chunks_are_bounded_by_its_block(rng, monkeypatch):
+    """batch_size is lowered to max_block // n_items queries, never below MIN_BLOCK_QUERIES."""
+    seen = []
+    search = NumpyBackend.search
+
+    def spy(self, chunks, k, exclude_self):
+        chunks = list(chunks)
+        seen.append([len(q) for _, q in chunks])
+        return search(self, chunks, k, exclude_self)
+
+    monkeypatch.setattr(NumpyBackend, "search", spy)
+    assert NumpyBackend.max_block == 1 << 22 and TorchBackend.max_block is None
+    X, Q = rng.standard_normal((200, 3)), rng.standard_normal((300, 3))
+    monkeypatch.setattr(NumpyBackend, "max_block", 200 * 100)  # 100 queries per chunk
+    r = CosineRetriever(n_neighbors=2, batch_size=1024, backend="numpy").fit(X)
+    expected = CosineRetriever(n_neighbors=2, backend="torch")
+    expected = expected.fit(X).kneighbors(Q)
+    result = r.kneighbors(Q)
+    monkeypatch.setattr(NumpyBackend, "max_block", 200)  # 1 query: raised to the minimum
+    r.kneighbors(Q)
+    assert seen == [[100, 100, 100], [64] * 4 + [44]]
+    for a, b in zip(result, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_resolve_backend(monkeypatch):
     monkeypatch.setattr(_backends, "_torch_device", lambda: "cpu")
     assert resolve_backend("auto") is NumpyBackend
