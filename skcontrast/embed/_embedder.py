@@ -43,6 +43,7 @@ from skcontrast.utils._sklearn import (
     _fit_context,
     check_is_fitted,
 )
+from skcontrast.utils._threads import torch_threads
 from skcontrast.utils._validation import validate_float
 from skcontrast.utils._versioning import VersionedPickleMixin
 from skcontrast.utils._warnings import warn_user
@@ -120,6 +121,17 @@ class ContrastiveEmbedder(
     %(device)s
     callbacks : list of skorch callbacks or None, default=None
         Extra callbacks (deep-copied at fit), as ``(name, callback)`` pairs or instances.
+    n_threads : int or None, default=None
+        CPU threads torch uses during ``fit``, ``partial_fit``, ``transform``
+        and ``score`` (:func:`torch.set_num_threads`, put back to its previous
+        value when the call returns). None keeps torch's setting in the main
+        program; in a parallel worker (joblib, as ``GridSearchCV(n_jobs=...)``,
+        dask, or another multiprocessing child) it caps it at the worker's
+        share of the cores: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` when set
+        (joblib's loky workers and dask's nanny set them), ``cpu_count() //
+        nthreads`` in a dask worker, else 1. torch's thread count is
+        process-wide, so other threads of the process that start torch work
+        during the call use it too. See the user guide's "Threads" section.
     %(random_state)s
         Seeds torch (weights, dropout, shuffling), the views and the validation
         split: the same seed on the same device gives the same embedding.
@@ -178,6 +190,7 @@ class ContrastiveEmbedder(
         "early_stopping": ["boolean", Interval(numbers.Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "callbacks": [None, list],
+        "n_threads": [None, Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
     }
@@ -201,6 +214,7 @@ class ContrastiveEmbedder(
         early_stopping=False,
         device="auto",
         callbacks=None,
+        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -220,6 +234,7 @@ class ContrastiveEmbedder(
         self.early_stopping = early_stopping
         self.device = device
         self.callbacks = callbacks
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -368,7 +383,7 @@ class ContrastiveEmbedder(
             else:
                 X, y_codes = self._prepare_new_model(X, y)
                 seed = self._seed
-            with self._seeded(seed):
+            with self._seeded(seed), torch_threads(self.n_threads):
                 if not incremental:
                     self.net_ = self._new_net(X)
                 self.net_.partial_fit(X, y_codes)
@@ -604,7 +619,8 @@ class ContrastiveEmbedder(
         check_is_fitted(self)
         self._check_params_valid()
         X = self._validate_X(X, reset=False, ensure_min_samples=1)
-        return self.net_.embed(X, batch_size=max(int(self.batch_size), 1024))
+        with torch_threads(self.n_threads):
+            return self.net_.embed(X, batch_size=max(int(self.batch_size), 1024))
 
     def score(self, X, y=None) -> float:
         """Minus the contrastive loss on X, with views drawn from a fixed seed.
@@ -655,7 +671,10 @@ class ContrastiveEmbedder(
         self._check_params_valid()
         X = self._validate_X(X, reset=False)
         y_codes = self._fitted_labels(X, y, training=False)
-        return -self.net_.evaluate_loss(X, y_codes, seed=_SCORE_SEED, batch_size=self.batch_size)
+        with torch_threads(self.n_threads):
+            return -self.net_.evaluate_loss(
+                X, y_codes, seed=_SCORE_SEED, batch_size=self.batch_size
+            )
 
     def _check_params_valid(self) -> None:
         """The parameters' constraints, as at fit (unless scikit-learn skips them)."""
@@ -663,6 +682,7 @@ class ContrastiveEmbedder(
             self._validate_params()
 
     def __setstate__(self, state):
+        state = {"n_threads": None, **state}  # pickled before n_threads existed
         super().__setstate__(state)
         net = self.__dict__.get("net_")
         if net is not None:
