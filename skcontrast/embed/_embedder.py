@@ -23,7 +23,7 @@ from skcontrast.augment import ConditionJitter
 from skcontrast.augment._views import fit_views
 
 # _silent lived in this module: pickles of earlier versions name it here
-from skcontrast.embed._callbacks import _silent, make_callbacks  # noqa: F401
+from skcontrast.embed._callbacks import EpochLog, _silent, make_callbacks  # noqa: F401
 from skcontrast.embed._diagnostics import chance_advice, chance_level, input_kind
 from skcontrast.embed._modules import ProjectionHead, build_encoder, output_width
 from skcontrast.embed._net import ContrastiveNet
@@ -136,7 +136,9 @@ class ContrastiveEmbedder(
         Seeds torch (weights, dropout, shuffling), the views and the validation
         split: the same seed on the same device gives the same embedding.
     verbose : int, default=0
-        1 prints a per-epoch table and a progress bar.
+        1 prints a per-epoch table (``epoch k/n``, losses, duration) and, on a
+        terminal, a progress bar. Colours and the bar's redraws are written
+        only to a terminal: logs, files and pipes get plain lines.
 
     Attributes
     ----------
@@ -446,6 +448,7 @@ class ContrastiveEmbedder(
             callbacks=make_callbacks(
                 self.callbacks, self.early_stopping, self.validation_fraction, self.verbose
             ),
+            callbacks__print_log=EpochLog(),  # plain lines unless stdout is a terminal
             device=self.device_,
             verbose=int(self.verbose),
         )
