@@ -5,11 +5,13 @@ batch 256, NT-Xent, ConditionJitter views) timed
 
 1. in the main process: torch's default (one thread per core) vs ``n_threads=1``;
 2. in ``GridSearchCV(n_jobs=2, cv=2)`` over two learning rates (4 fits and
-   scores in 2 workers), with joblib's ``loky`` and ``threading`` backends:
-   every worker at all cores (``n_threads=cpu_count()``: what a worker runs
-   with when nothing limits it, as under the threading backend before
-   ``n_threads`` existed, or under loky when the parent process set
-   ``OMP_NUM_THREADS``) vs ``n_threads=None`` (the default: the worker's share).
+   scores in 2 workers): with joblib's ``loky`` backend, every worker at all
+   cores (``n_threads=cpu_count()``: what a worker process runs with when
+   nothing limits it, as under the ``multiprocessing`` backend, or under loky
+   when the parent process set ``OMP_NUM_THREADS``) vs ``n_threads=None`` (the
+   default: the worker's share, ``cpu_count() // 2`` from joblib); with the
+   ``threading`` backend (workers are threads of the main program, where None
+   keeps torch's setting), all cores vs ``n_threads=1``.
 
 The two settings of each row alternate in one process; medians over repeats,
 and the ratio of the medians (> 1: the controlled setting is faster). The
@@ -102,12 +104,12 @@ def main() -> None:
             args.repeats,
         )
     ]
-    for backend in ("loky", "threading"):
+    for backend, controlled in (("loky", None), ("threading", 1)):
         rows.append(
             compare(
-                f"GridSearchCV n_jobs=2 ({backend}): n_threads={cores} vs None",
+                f"GridSearchCV n_jobs=2 ({backend}): n_threads={cores} vs {controlled}",
                 lambda b=backend: time_search(X, args.epochs, cores, b),
-                lambda b=backend: time_search(X, args.epochs, None, b),
+                lambda b=backend, c=controlled: time_search(X, args.epochs, c, b),
                 args.repeats,
             )
         )

@@ -125,8 +125,9 @@ class ContrastiveEmbedder(
         CPU threads torch uses during ``fit``, ``partial_fit``, ``transform``
         and ``score`` (:func:`torch.set_num_threads`, put back to its previous
         value when the call returns). None keeps torch's setting in the main
-        program; in a parallel worker (joblib, as ``GridSearchCV(n_jobs=...)``,
-        dask, or another multiprocessing child) it caps it at the worker's
+        program and its threads; in a worker process (joblib's, as
+        ``GridSearchCV(n_jobs=...)``, dask's, or another multiprocessing
+        child) and in a dask worker it caps it at the worker's
         share of the cores: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` when set
         (joblib's loky workers and dask's nanny set them), ``cpu_count() //
         nthreads`` in a dask worker, else 1. torch's thread count is

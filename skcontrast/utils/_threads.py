@@ -12,10 +12,11 @@ CPU cores. Parallel workers share the cores:
   parent process set them (joblib ``_parallel_backends._prepare_worker_env``);
 - dask's nanny starts its workers with ``distributed.nanny.pre-spawn-environ``,
   whose defaults set them to 1;
-- joblib's ``threading`` and ``multiprocessing`` backends set nothing: their
-  workers keep torch's count of all cores (a forked child inherits the
-  parent's pool size), so ``n_jobs`` workers each run ``cpu_count()`` threads;
-  so do the tasks of a dask worker without a nanny (threads of one process).
+- joblib's ``multiprocessing`` backend sets nothing: a forked worker inherits
+  the parent's pool size, so ``n_jobs`` workers each run ``cpu_count()``
+  threads; so do the tasks of a dask worker without a nanny;
+- joblib's ``threading`` backend runs its workers as threads of the main
+  program, which keep torch's setting.
 
 :func:`effective_n_threads` resolves ``ContrastiveEmbedder(n_threads=...)``
 and :func:`torch_threads` applies it for one call.
@@ -67,33 +68,18 @@ def dask_worker_nthreads() -> int | None:
     return int(nthreads) if nthreads else None
 
 
-def in_joblib_worker() -> bool:
-    """Whether this call runs inside a joblib worker (a process or a thread).
-
-    joblib runs each task under its backend's nested backend, whose
-    ``nesting_level`` is 1 or more; the main program's is 0.
-    """
-    try:
-        from joblib.parallel import get_active_backend
-
-        backend, _ = get_active_backend()
-    except (ImportError, AttributeError):  # pragma: no cover - joblib internals moved
-        return False
-    return (getattr(backend, "nesting_level", 0) or 0) >= 1
-
-
 def in_worker() -> bool:
     """Whether this call runs in a parallel worker rather than the main program.
 
-    A joblib worker (process or thread), a dask worker, or any other
-    :mod:`multiprocessing` child process (``multiprocessing.Pool``,
-    ``concurrent.futures.ProcessPoolExecutor``, torch's elastic launcher).
+    A worker process (a :mod:`multiprocessing` child: joblib's ``loky`` and
+    ``multiprocessing`` workers, dask's nanny workers, ``multiprocessing.Pool``,
+    ``concurrent.futures.ProcessPoolExecutor``) or a task of a dask worker.
+    Threads of the main program (joblib's ``threading`` backend) are not
+    workers here: they share its interpreter lock, and measured on 2 busy
+    cores, capping them at one torch thread each made a 2-fold grid search
+    slower (``benchmarks/bench_threads.py``).
     """
-    return (
-        multiprocessing.parent_process() is not None
-        or in_joblib_worker()
-        or dask_worker_nthreads() is not None
-    )
+    return multiprocessing.parent_process() is not None or dask_worker_nthreads() is not None
 
 
 def worker_share() -> int:

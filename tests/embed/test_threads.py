@@ -116,11 +116,11 @@ def test_effective_n_threads_rejects_bad_values(bad):
         effective_n_threads(bad, current=2)
 
 
-def test_joblib_threading_workers_get_one_thread(main_program):
+def test_joblib_threads_of_the_main_program_keep_torch_setting(main_program):
     counts = Parallel(n_jobs=2, backend="threading")(
         delayed(effective_n_threads)(None, 4) for _ in range(2)
     )
-    assert counts == [1, 1]
+    assert counts == [4, 4]
 
 
 def test_loky_workers_follow_joblib_inner_limit():
@@ -191,9 +191,9 @@ def test_transform_and_score_run_with_n_threads(three_threads, monkeypatch, meth
     assert torch.get_num_threads() == 3
 
 
-def test_fits_in_joblib_threads_use_one_thread_each(three_threads, main_program):
+def test_fits_in_joblib_threads_use_n_threads_each(three_threads, main_program):
     def fit_one(seed):
-        emb = tiny(random_state=seed, callbacks=[("threads", ThreadRecorder())])
+        emb = tiny(random_state=seed, n_threads=1, callbacks=[("threads", ThreadRecorder())])
         return recorded(emb.fit(data(n=48, seed=seed)))
 
     seen = Parallel(n_jobs=2, backend="threading")(delayed(fit_one)(s) for s in range(2))
