@@ -1,6 +1,9 @@
 # The two commands of the README:  make demo  and  make test.
 # Both create .venv when it is missing and install the package with its extras,
 # pinned by constraints/dev.txt (torch==2.13.0 is a CPU wheel on these machines).
+# Long targets say what they run before they start, and Python runs unbuffered
+# (PYTHONUNBUFFERED=1) so that progress reaches the terminal, a pipe or a log
+# file (make demo | tee demo.log) as it happens, not in one block at the end.
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
@@ -24,7 +27,8 @@ $(STAMP): pyproject.toml constraints/dev.txt
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) $(DEMO)
+	@echo "make demo: running $(DEMO) (it prints its steps as it goes)"
+	PYTHONUNBUFFERED=1 $(PY) $(DEMO)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -34,7 +38,10 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 docs: $(STAMP)
-	SKCONTRAST_FAST=1 $(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "make docs: building docs/_build/html; sphinx-gallery runs every example under"
+	@echo "  examples/ (SKCONTRAST_FAST=1 shortens their training) and prints a line as each"
+	@echo "  example and page is done"
+	SKCONTRAST_FAST=1 PYTHONUNBUFFERED=1 $(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 	@echo "docs built: docs/_build/html/index.html"
 
 bench: $(STAMP)

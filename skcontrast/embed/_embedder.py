@@ -24,7 +24,7 @@ from skcontrast.augment import ConditionJitter
 from skcontrast.augment._views import fit_views
 
 # _silent lived in this module: pickles of earlier versions name it here
-from skcontrast.embed._callbacks import _silent, make_callbacks  # noqa: F401
+from skcontrast.embed._callbacks import EpochLog, _silent, make_callbacks  # noqa: F401
 from skcontrast.embed._diagnostics import chance_advice, chance_level, input_kind
 from skcontrast.embed._modules import ProjectionHead, build_encoder, output_width
 from skcontrast.embed._net import ContrastiveNet
@@ -51,6 +51,7 @@ from skcontrast.utils._sklearn import (
     _fit_context,
     check_is_fitted,
 )
+from skcontrast.utils._threads import torch_threads
 from skcontrast.utils._validation import validate_float
 from skcontrast.utils._versioning import VersionedPickleMixin
 from skcontrast.utils._warnings import warn_user
@@ -130,11 +131,25 @@ class ContrastiveEmbedder(
     %(device)s
     callbacks : list of skorch callbacks or None, default=None
         Extra callbacks (deep-copied at fit), as ``(name, callback)`` pairs or instances.
+    n_threads : int or None, default=None
+        CPU threads torch uses during ``fit``, ``partial_fit``, ``transform``
+        and ``score`` (:func:`torch.set_num_threads`, put back to its previous
+        value when the call returns). None keeps torch's setting in the main
+        program and its threads; in a worker process (joblib's, as
+        ``GridSearchCV(n_jobs=...)``, dask's, or another multiprocessing
+        child) and in a dask worker it caps it at the worker's
+        share of the cores: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` when set
+        (joblib's loky workers and dask's nanny set them), ``cpu_count() //
+        nthreads`` in a dask worker, else 1. torch's thread count is
+        process-wide, so other threads of the process that start torch work
+        during the call use it too. See the user guide's "Threads" section.
     %(random_state)s
         Seeds torch (weights, dropout, shuffling), the views and the validation
         split: the same seed on the same device gives the same embedding.
     verbose : int, default=0
-        1 prints a per-epoch table and a progress bar.
+        1 prints a per-epoch table (``epoch k/n``, losses, duration) and, on a
+        terminal, a progress bar. Colours and the bar's redraws are written
+        only to a terminal: logs, files and pipes get plain lines.
 
     Attributes
     ----------
@@ -188,6 +203,7 @@ class ContrastiveEmbedder(
         "early_stopping": ["boolean", Interval(numbers.Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "callbacks": [None, list],
+        "n_threads": [None, Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
     }
@@ -211,6 +227,7 @@ class ContrastiveEmbedder(
         early_stopping=False,
         device="auto",
         callbacks=None,
+        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -230,6 +247,7 @@ class ContrastiveEmbedder(
         self.early_stopping = early_stopping
         self.device = device
         self.callbacks = callbacks
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -402,7 +420,7 @@ class ContrastiveEmbedder(
             group_codes = encode_groups(
                 X, groups, loss=self.net_.criterion_ if incremental else self.loss
             )
-            with self._seeded(seed):
+            with self._seeded(seed), torch_threads(self.n_threads):
                 if not incremental:
                     self.net_ = self._new_net(X)
                 if group_codes is None:
@@ -460,6 +478,7 @@ class ContrastiveEmbedder(
             callbacks=make_callbacks(
                 self.callbacks, self.early_stopping, self.validation_fraction, self.verbose
             ),
+            callbacks__print_log=EpochLog(),  # plain lines unless stdout is a terminal
             device=self.device_,
             settings={
                 "lr": float(self.lr),
@@ -641,7 +660,8 @@ class ContrastiveEmbedder(
         check_is_fitted(self)
         self._check_params_valid()
         X = self._validate_X(X, reset=False, ensure_min_samples=1)
-        return self.net_.embed(X, batch_size=max(int(self.batch_size), 1024))
+        with torch_threads(self.n_threads):
+            return self.net_.embed(X, batch_size=max(int(self.batch_size), 1024))
 
     def score(self, X, y=None) -> float:
         """Minus the contrastive loss on X, with views drawn from a fixed seed.
@@ -692,7 +712,10 @@ class ContrastiveEmbedder(
         self._check_params_valid()
         X = self._validate_X(X, reset=False)
         y_codes = self._fitted_labels(X, y, training=False)
-        return -self.net_.evaluate_loss(X, y_codes, seed=_SCORE_SEED, batch_size=self.batch_size)
+        with torch_threads(self.n_threads):
+            return -self.net_.evaluate_loss(
+                X, y_codes, seed=_SCORE_SEED, batch_size=self.batch_size
+            )
 
     def _check_params_valid(self) -> None:
         """The parameters' constraints, as at fit (unless scikit-learn skips them)."""
@@ -717,7 +740,7 @@ class ContrastiveEmbedder(
         return canonical_state(state)  # pickles of a loaded copy: the same bytes
 
     def __setstate__(self, state):
-        state = dict(state)
+        state = {"n_threads": None, **state}  # pickled before n_threads existed
         net_state = state.pop(NET_STATE, None)
         super().__setstate__(state)
         if net_state is not None:
