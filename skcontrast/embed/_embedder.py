@@ -24,7 +24,7 @@ from skcontrast.augment import ConditionJitter
 from skcontrast.augment._views import fit_views
 
 # _silent lived in this module: pickles of earlier versions name it here
-from skcontrast.embed._callbacks import EpochLog, _silent, make_callbacks  # noqa: F401
+from skcontrast.embed._callbacks import _silent, make_callbacks  # noqa: F401
 from skcontrast.embed._diagnostics import chance_advice, chance_level, input_kind
 from skcontrast.embed._modules import ProjectionHead, build_encoder, output_width
 from skcontrast.embed._net import ContrastiveNet
@@ -478,7 +478,6 @@ class ContrastiveEmbedder(
             callbacks=make_callbacks(
                 self.callbacks, self.early_stopping, self.validation_fraction, self.verbose
             ),
-            callbacks__print_log=EpochLog(),  # plain lines unless stdout is a terminal
             device=self.device_,
             settings={
                 "lr": float(self.lr),
@@ -740,7 +739,8 @@ class ContrastiveEmbedder(
         return canonical_state(state)  # pickles of a loaded copy: the same bytes
 
     def __setstate__(self, state):
-        state = {"n_threads": None, **state}  # pickled before n_threads existed
+        state = dict(state)
+        state.setdefault("n_threads", None)  # pickled before n_threads existed
         net_state = state.pop(NET_STATE, None)
         super().__setstate__(state)
         if net_state is not None:

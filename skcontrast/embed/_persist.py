@@ -21,7 +21,7 @@ import numbers
 import torch
 from skorch.utils import get_map_location
 
-from skcontrast.embed._callbacks import make_callbacks
+from skcontrast.embed._callbacks import EpochLog, make_callbacks
 from skcontrast.embed._modules import ProjectionHead, build_encoder
 from skcontrast.embed._net import TRAINING_SETTINGS, ContrastiveNet
 from skcontrast.utils._persistence import check_plain_data
@@ -59,6 +59,7 @@ def make_net(
         batch_size=settings["batch_size"],
         train_split=None,
         callbacks=callbacks,
+        callbacks__print_log=EpochLog(),  # plain lines unless stdout is a terminal
         device=device,
         verbose=settings["verbose"],
     )

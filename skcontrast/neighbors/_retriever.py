@@ -253,6 +253,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def __setstate__(self, state):
         state = dict(state)
+        state.setdefault("metric", "cosine")  # pickled before metric existed
         if "_fit_dtype" in state:  # a str, or a numpy.dtype in pickles of earlier versions
             name = state["_fit_dtype"]
             if not isinstance(name, (str, np.dtype)) or name not in ("float32", "float64"):
