@@ -40,6 +40,8 @@ def test_examples_are_found():
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_example_runs_and_its_table_parses(example, tmp_path):
     env = {**os.environ, "SKCONTRAST_FAST": "1", "SKCONTRAST_OUTPUT": str(tmp_path)}
+    # this checkout's skcontrast, not whichever one the interpreter has installed
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     if MOF_CSV.is_file():  # the MOF example then runs on the real file, linkers and all
         env["SKCONTRAST_MOF_CSV"] = str(MOF_CSV)
     done = subprocess.run(
