@@ -18,6 +18,7 @@ from skcontrast.utils._labels import label_codes
 
 try:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "skcontrast.plotting needs matplotlib: install the plot extra with "
@@ -227,12 +228,12 @@ def plot_training_curve(
     bound = _weighted(sizes, loss, "lower_bound") if lower_bound and loss is not None else None
     if chance_value is not None:
         what = _formula_text(loss, sizes)
-        what = f"chance {what} = " if what else "chance "
-        ax.axhline(chance_value, ls="--", c="0.5", label=f"{what}{chance_value:.2f}")
+        what = f" ({what})" if what else ""
+        ax.axhline(chance_value, ls="--", c="0.5", label=f"chance = {chance_value:.2f}{what}")
     if bound is not None:
         t = getattr(loss, "temperature", None)
-        at = f" at τ = {float(t):g}" if t is not None else ""
-        ax.axhline(bound, ls=":", c="k", label=f"lower bound{at} = {bound:.2f}")
+        at = f" (τ = {float(t):g})" if t is not None else ""
+        ax.axhline(bound, ls=":", c="k", label=f"lower bound = {bound:.2f}{at}")
     if chance_value is not None and bound is not None and chance_value > bound:
         span = chance_value - bound
 
@@ -245,6 +246,7 @@ def plot_training_curve(
         right = ax.secondary_yaxis("right", functions=(progress, loss_of))
         right.set_ylabel("% of the way from chance to the bound")
         train_line.set_label(f"train loss (last {train[-1]:.2f}: {progress(train[-1]):.0f} %)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("contrastive loss")
     ax.set_title(title or "Training curve")
@@ -281,14 +283,16 @@ def _weighted(sizes: list[int], loss, method: str) -> float | None:
 
 
 def _formula_text(loss, sizes: list[int]) -> str:
-    """``log(2·256-1)`` for one batch size, the formula otherwise."""
+    """``log(2·256 - 1)`` for one batch size, the formula and the sizes otherwise."""
     formula = "log(2b - 1)" if loss is None else getattr(loss, "chance_formula", None)
     if formula is None:
         return ""
-    if len(set(sizes)) == 1:
-        b = str(sizes[0])
+    distinct = sorted(set(sizes), reverse=True)
+    if len(distinct) == 1:
+        b = str(distinct[0])
         return re.sub(r"\bb\b", b, re.sub(r"(?<=\d)b\b", "·" + b, formula))
-    return formula
+    listed = ", ".join(str(b) for b in distinct[:-1]) + f" and {distinct[-1]}"
+    return f"{formula} over batches of b = {listed}"
 
 
 def plot_embedding(

@@ -88,8 +88,8 @@ def test_plot_training_curve_from_embedder(fitted_embedder):
     chance, bound = loss.chance_value(15), loss.lower_bound(15)
     assert bound == pytest.approx(math.log(1 + 28 * math.exp(-15 / (14 * 0.5))))
     assert _legend(ax)[2:] == [
-        f"chance log(2·15 - 1) = {chance:.2f}",
-        f"lower bound at τ = 0.5 = {bound:.2f}",
+        f"chance = {chance:.2f} (log(2·15 - 1))",
+        f"lower bound = {bound:.2f} (τ = 0.5)",
     ]
     assert ax.lines[2].get_ydata()[0] == pytest.approx(chance)
     assert ax.lines[3].get_ydata()[0] == pytest.approx(bound)
@@ -116,13 +116,13 @@ def test_plot_training_curve_from_history_and_other_losses(fitted_embedder):
 
     history = fitted_embedder.history_
     ax = plot_training_curve(history).axes[0]  # temperature unknown: chance only
-    assert _legend(ax)[2:] == [f"chance log(2·15 - 1) = {math.log(29):.2f}"]
+    assert _legend(ax)[2:] == [f"chance = {math.log(29):.2f} (log(2·15 - 1))"]
     assert not _secondary_axes(ax)
     info = InfoNCELoss(temperature=0.2)
     ax = plot_training_curve(history, loss=info).axes[0]
     assert _legend(ax)[2:] == [
-        f"chance log(15) = {math.log(15):.2f}",
-        f"lower bound at τ = 0.2 = {info.lower_bound(15):.2f}",
+        f"chance = {math.log(15):.2f} (log(15))",
+        f"lower bound = {info.lower_bound(15):.2f} (τ = 0.2)",
     ]
     ax = plot_training_curve(history, loss=SupConLoss()).axes[0]  # neither is known
     assert _legend(ax)[1:] == ["validation loss"] and not _secondary_axes(ax)
@@ -167,6 +167,30 @@ def test_plot_embedding_gives_the_explained_variance_and_colours_categories():
     assert many.get_legend().get_title().get_text() == "label"
     tsne = plot_embedding(Z, method="tsne").axes[0]
     assert tsne.get_xlabel() == "t-SNE 1"
+
+
+def test_plot_training_curve_weights_the_batch_sizes_as_train_loss_does():
+    from skorch.history import History
+
+    from skcontrast.losses import NTXentLoss
+
+    history = History()
+    for epoch, value in enumerate([6.0, 5.0], start=1):
+        history.new_epoch()
+        history.record("epoch", epoch)
+        history.record("train_loss", value)
+        for size in (256, 64):  # 320 rows in batches of 256
+            history.new_batch()
+            history.record_batch("train_batch_size", size)
+    loss = NTXentLoss(temperature=0.2)
+    ax = plot_training_curve(history, loss=loss).axes[0]
+    chance = (256 * math.log(511) + 64 * math.log(127)) / 320
+    bound = (256 * loss.lower_bound(256) + 64 * loss.lower_bound(64)) / 320
+    assert _legend(ax)[1:] == [
+        f"chance = {chance:.2f} (log(2b - 1) over batches of b = 256 and 64)",
+        f"lower bound = {bound:.2f} (τ = 0.2)",
+    ]
+    assert [t for t in ax.get_xticks() if 1 <= t <= 2] == [1, 2]  # whole epochs
 
 
 @pytest.mark.parametrize("method", ["pca", "tsne"])
