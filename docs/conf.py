@@ -15,9 +15,11 @@ is fetched. Build it from the repository root with::
 
 from __future__ import annotations
 
+import linecache
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -31,6 +33,34 @@ sys.path.insert(0, str(ROOT))
 os.environ["SKCONTRAST_FAST"] = "1"
 os.environ.setdefault("SKCONTRAST_OUTPUT", str(DOCS / "_build" / "example_output"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+# Gallery pages show what an example printed, warnings included. Python writes
+# a warning with the absolute path of the file that raised it; published, that
+# would show this machine's build folders. Examples print saved files relative
+# to their working folder (their ``shown`` helper); warnings name files
+# relative to the repository root, or to site-packages, or by their name.
+def _published_path(filename: str) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except (ValueError, OSError):
+        pass
+    if "site-packages" in path.parts:
+        return "/".join(path.parts[path.parts.index("site-packages") + 1 :])
+    return path.name
+
+
+_formatwarning = warnings.formatwarning
+
+
+def _formatwarning_without_build_paths(message, category, filename, lineno, line=None):
+    if line is None:  # read the source line while the real path is known
+        line = linecache.getline(filename, lineno)
+    return _formatwarning(message, category, _published_path(filename), lineno, line)
+
+
+warnings.formatwarning = _formatwarning_without_build_paths
 
 import skcontrast  # noqa: E402
 

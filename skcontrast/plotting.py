@@ -8,6 +8,7 @@ function returns the :class:`matplotlib.figure.Figure` it drew on (the figure of
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +18,7 @@ from skcontrast.utils._labels import label_codes
 
 try:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "skcontrast.plotting needs matplotlib: install the plot extra with "
@@ -39,12 +41,24 @@ def _dense(X) -> np.ndarray:
     return np.asarray(X, dtype=float)
 
 
+_WAVENUMBER_NAME = re.compile(r"wn_(-?\d+(?:\.\d+)?)")
+
+
+def _wavenumbers_from_names(names: Sequence[str]) -> np.ndarray | None:
+    """The wavenumbers in names such as ``"wn_400.0"`` (``make_spectra(as_frame=True)``)."""
+    matches = [_WAVENUMBER_NAME.fullmatch(name) for name in names]
+    if not matches or not all(matches):
+        return None
+    return np.array([float(match.group(1)) for match in matches])
+
+
 def plot_views(
     X,
     views: Sequence,
     *,
     index: int = 0,
     x_axis=None,
+    x_label: str | None = None,
     feature_names: Sequence[str] | None = None,
     n_points: int = 20,
     ax=None,
@@ -65,7 +79,14 @@ def plot_views(
     index : int, default=0
         The row shown for spectra.
     x_axis : array-like of shape (n_features,), default=None
-        Wavenumbers (or any axis) for spectra; None uses the column index.
+        The spectral axis: wavenumbers in cm⁻¹ unless ``x_label`` names
+        another. None reads the wavenumbers from the column names of a
+        DataFrame ``X`` written as ``make_spectra(as_frame=True)`` writes them
+        (``"wn_400.0"``, ...), and otherwise uses the column index.
+    x_label : str, default=None
+        The x-axis label for spectra. None gives "Wavenumber (cm⁻¹)" when the
+        axis is known (``x_axis`` or the column names) and "feature index"
+        otherwise.
     feature_names : sequence of str, default=None
         Axis labels for 2-D conditions; None uses the columns of a DataFrame X.
     n_points : int, default=20
@@ -87,6 +108,8 @@ def plot_views(
     """
     if feature_names is None and hasattr(X, "columns"):
         feature_names = [str(c) for c in X.columns]
+    if x_axis is None and feature_names is not None:
+        x_axis = _wavenumbers_from_names(feature_names)
     X = _dense(X)
     views = [_dense(v) for v in views]
     for i, view in enumerate(views):
@@ -116,7 +139,9 @@ def plot_views(
         ax.plot(axis, X[index], color="k", lw=1.6, label="original")
         for k, view in enumerate(views):
             ax.plot(axis, view[index], lw=1.0, alpha=0.85, label=f"view {k + 1}")
-        ax.set_xlabel("wavenumber" if x_axis is not None else "feature index")
+        if x_label is None:
+            x_label = "Wavenumber (cm⁻¹)" if x_axis is not None else "feature index"
+        ax.set_xlabel(x_label)
         ax.set_ylabel("intensity")
         ax.set_title(f"Row {index} and {len(views)} random views")
     ax.legend(fontsize="small")
@@ -124,71 +149,199 @@ def plot_views(
     return fig
 
 
-def plot_training_curve(history, *, ax=None, chance: bool = True):
-    """Plot ``train_loss`` (and ``valid_loss``) per epoch.
+def plot_training_curve(
+    history,
+    *,
+    loss=None,
+    ax=None,
+    chance: bool = True,
+    lower_bound: bool = True,
+    title: str | None = None,
+):
+    """Plot ``train_loss`` (and ``valid_loss``) per epoch, between chance and the best reachable.
+
+    Two reference lines frame the curve: the loss's chance value (an encoder
+    that cannot tell rows apart) and its lower bound (the least value any
+    encoder can reach at this batch size and temperature: views of a row
+    identical, rows spread as a regular simplex). At a high temperature the
+    two are close (for NT-Xent at t = 0.5 and B = 432 rows, 6.76 and 4.76),
+    so a right-hand axis reads the loss as the fraction of the way from
+    chance (0 %) to the lower bound (100 %), and the legend gives that
+    fraction for the last epoch. Both values are averaged over the last
+    epoch's batch sizes, weighted by size as skorch's ``train_loss`` is.
 
     Parameters
     ----------
     history : ContrastiveEmbedder or skorch History
-        A fitted embedder (its ``history_``) or a skorch ``History``.
+        A fitted embedder (its ``history_``) or a skorch ``History`` whose
+        epochs hold ``train_loss`` and ``batches`` with ``train_batch_size``.
+    loss : ContrastiveLoss, default=None
+        The loss that was trained, for its
+        :meth:`~skcontrast.losses.ContrastiveLoss.chance_value` and
+        :meth:`~skcontrast.losses.ContrastiveLoss.lower_bound`. None takes
+        the fitted embedder's (``net_.criterion_``); with a bare ``History``
+        and no loss, the chance line is NT-Xent's log(2B - 1) and there is no
+        lower bound (the temperature is unknown).
     ax : matplotlib Axes, default=None
     chance : bool, default=True
-        Draw the NT-Xent chance level log(2B - 1) for the first batch size B, the
-        value at which the encoder has learned nothing.
+        Draw the chance value.
+    lower_bound : bool, default=True
+        Draw the lower bound and, with ``chance``, the right-hand progress
+        axis. Nothing is drawn for a loss whose ``lower_bound`` returns None
+        (SupCon's depends on the labels).
+    title : str, default=None
+        None gives "Training curve"; name the data and the fold, e.g.
+        ``"MOF synthesis, fold 2 of 5"``.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``history`` is an embedder that is not fitted.
+
+    See Also
+    --------
+    skcontrast.losses.ContrastiveLoss.lower_bound : The bound and its derivation.
+
+    References
+    ----------
+    F. Graf, C. Hofer, M. Niethammer and R. Kwitt, "Dissecting Supervised
+    Contrastive Learning", ICML 2021: the regular-simplex minimiser behind
+    the lower bound.
     """
     if hasattr(history, "fit"):  # an estimator: its history_, once fitted
         check_is_fitted(history, "history_")
+        if loss is None:
+            loss = getattr(getattr(history, "net_", None), "criterion_", None)
         history = history.history_
     epochs = np.asarray(history[:, "epoch"])
-    fig, ax = _axes(ax, (5, 3.5))
-    ax.plot(epochs, history[:, "train_loss"], marker="o", ms=3, label="train loss")
+    train = np.asarray(history[:, "train_loss"], dtype=float)
+    fig, ax = _axes(ax, (6, 3.8))
+    train_line = ax.plot(epochs, train, marker="o", ms=3, label="train loss")[0]
     if "valid_loss" in history[-1]:
         ax.plot(epochs, history[:, "valid_loss"], marker="s", ms=3, label="validation loss")
-    if chance:
-        try:
-            batch = history[0, "batches", 0, "train_batch_size"]
-        except (KeyError, IndexError):
-            batch = None
-        if batch and batch > 1:
-            ax.axhline(math.log(2 * batch - 1), ls="--", c="0.5", label=f"chance log(2·{batch}-1)")
+    sizes = _batch_sizes(history)
+    chance_value = _weighted(sizes, loss, "chance_value") if chance else None
+    bound = _weighted(sizes, loss, "lower_bound") if lower_bound and loss is not None else None
+    if chance_value is not None:
+        what = _formula_text(loss, sizes)
+        what = f" ({what})" if what else ""
+        ax.axhline(chance_value, ls="--", c="0.5", label=f"chance = {chance_value:.2f}{what}")
+    if bound is not None:
+        t = getattr(loss, "temperature", None)
+        at = f" (τ = {float(t):g})" if t is not None else ""
+        ax.axhline(bound, ls=":", c="k", label=f"lower bound = {bound:.2f}{at}")
+    if chance_value is not None and bound is not None and chance_value > bound:
+        span = chance_value - bound
+
+        def progress(y):
+            return 100 * (chance_value - np.asarray(y)) / span
+
+        def loss_of(p):
+            return chance_value - np.asarray(p) * span / 100
+
+        right = ax.secondary_yaxis("right", functions=(progress, loss_of))
+        right.set_ylabel("% of the way from chance to the bound")
+        train_line.set_label(f"train loss (last {train[-1]:.2f}: {progress(train[-1]):.0f} %)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("contrastive loss")
-    ax.set_title("Training curve")
+    ax.set_title(title or "Training curve")
     ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
 
 
-def plot_embedding(Z, y=None, *, method: str = "pca", random_state=0, ax=None, title=None):
-    """Project an embedding to 2-D (PCA or t-SNE) and colour it by label.
+def _batch_sizes(history) -> list[int]:
+    """The training batch sizes of the last epoch (skorch's ``batches``), or []."""
+    try:
+        batches = history[-1, "batches"]
+        return [int(b["train_batch_size"]) for b in batches if "train_batch_size" in b]
+    except (KeyError, IndexError, TypeError):
+        return []
+
+
+def _weighted(sizes: list[int], loss, method: str) -> float | None:
+    """``loss.<method>(b)`` averaged over batch sizes weighted by b, as train_loss is.
+
+    Without a loss, the chance value is NT-Xent's log(2b - 1). None when a size
+    is below 2 or the loss has no such value.
+    """
+    if not sizes or min(sizes) < 2:
+        return None
+    if loss is None:
+        values = [math.log(2 * b - 1) for b in sizes] if method == "chance_value" else [None]
+    else:
+        get = getattr(loss, method, None)
+        values = [get(b) for b in sizes] if get is not None else [None]
+    if any(value is None for value in values):
+        return None
+    return float(np.average(values, weights=sizes))
+
+
+def _formula_text(loss, sizes: list[int]) -> str:
+    """``log(2·256 - 1)`` for one batch size, the formula and the sizes otherwise."""
+    formula = "log(2b - 1)" if loss is None else getattr(loss, "chance_formula", None)
+    if formula is None:
+        return ""
+    distinct = sorted(set(sizes), reverse=True)
+    if len(distinct) == 1:
+        b = str(distinct[0])
+        return re.sub(r"\bb\b", b, re.sub(r"(?<=\d)b\b", "·" + b, formula))
+    listed = ", ".join(str(b) for b in distinct[:-1]) + f" and {distinct[-1]}"
+    return f"{formula} over batches of b = {listed}"
+
+
+def plot_embedding(
+    Z,
+    y=None,
+    *,
+    method: str = "pca",
+    random_state=0,
+    ax=None,
+    title: str | None = None,
+    legend_title: str | None = None,
+):
+    """Project an embedding to 2-D (PCA or t-SNE) and colour it by label or category.
 
     Parameters
     ----------
     Z : array-like of shape (n_samples, n_components)
     y : array-like of shape (n_samples,), default=None
-        Labels for colours and a legend.
+        Labels or categories (class labels, linker SMILES, solvents...) for
+        the colours and the legend; one colour each. A legend of more than
+        five entries is drawn beside the axes.
     method : {"pca", "tsne"}, default="pca"
+        With PCA the axis labels give each component's share of the
+        variance of ``Z`` (``explained_variance_ratio_``).
     random_state : int, default=0
         For t-SNE.
     ax : matplotlib Axes, default=None
     title : str, default=None
+    legend_title : str, default=None
+        The legend's title; None gives "label".
 
     Returns
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    ValueError
+        If ``Z`` is not 2-D with at least 2 rows, ``method`` is unknown, or
+        ``y`` has a missing value or another length than ``Z``.
+
     Examples
     --------
     >>> import numpy as np
     >>> from skcontrast.plotting import plot_embedding
-    >>> Z = np.random.default_rng(0).normal(size=(30, 5))
+    >>> Z = np.random.default_rng(0).normal(size=(30, 5)) * [3, 1, 1, 1, 1]
     >>> fig = plot_embedding(Z, np.arange(30) % 2)
     >>> fig.axes[0].get_xlabel()
-    'PC 1'
+    'PC 1 (54.3 % of variance)'
     """
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
@@ -198,13 +351,20 @@ def plot_embedding(Z, y=None, *, method: str = "pca", random_state=0, ax=None, t
         raise ValueError(f"Z must be 2-D with at least 2 rows, got shape {Z.shape}.")
     if method not in ("pca", "tsne"):
         raise ValueError(f'method must be "pca" or "tsne", got {method!r}.')
+    axis_names = None
     if Z.shape[1] == 1:
         P = np.column_stack([Z[:, 0], np.zeros(len(Z))])
     elif method == "pca":
-        P = PCA(n_components=2).fit_transform(Z)
+        pca = PCA(n_components=2)
+        P = pca.fit_transform(Z)
+        axis_names = [
+            f"PC {i + 1} ({100 * share:.1f} % of variance)"
+            for i, share in enumerate(pca.explained_variance_ratio_)
+        ]
     else:
         perplexity = min(30.0, (Z.shape[0] - 1) / 3)
         P = TSNE(n_components=2, perplexity=perplexity, random_state=random_state).fit_transform(Z)
+        axis_names = ["t-SNE 1", "t-SNE 2"]
     fig, ax = _axes(ax, (4.5, 4))
     if y is None:
         ax.scatter(P[:, 0], P[:, 1], s=10)
@@ -213,19 +373,21 @@ def plot_embedding(Z, y=None, *, method: str = "pca", random_state=0, ax=None, t
         if y.shape[0] != Z.shape[0]:
             raise ValueError(f"y has {y.shape[0]} labels for {Z.shape[0]} rows.")
         codes = label_codes(y)  # names missing and mixed-type labels
-        for code in range(codes.max() + 1):
+        n_codes = codes.max() + 1
+        colours = plt.get_cmap("tab10" if n_codes <= 10 else "tab20")
+        for code in range(n_codes):
             mask = codes == code
             label = y[mask][0]
-            ax.scatter(P[mask, 0], P[mask, 1], s=10, label=str(label))
-        ax.legend(fontsize="small", title="label")
+            ax.scatter(P[mask, 0], P[mask, 1], s=10, color=colours(code % 20), label=str(label))
+        where = {"loc": "center left", "bbox_to_anchor": (1.02, 0.5)} if n_codes > 5 else {}
+        ax.legend(fontsize="small", title=legend_title or "label", **where)
     if Z.shape[1] == 1:  # nothing to project: the one component, on a line
         ax.set_xlabel("component 1")
         ax.set_yticks([])
         ax.set_title(title or "Embedding (1 component)")
     else:
-        prefix = "PC" if method == "pca" else "t-SNE"
-        ax.set_xlabel(f"{prefix} 1")
-        ax.set_ylabel(f"{prefix} 2")
+        ax.set_xlabel(axis_names[0])
+        ax.set_ylabel(axis_names[1])
         ax.set_title(title or f"Embedding ({method.upper()})")
     fig.tight_layout()
     return fig

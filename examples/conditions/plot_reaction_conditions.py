@@ -46,6 +46,16 @@ FAST = os.environ.get("SKCONTRAST_FAST") == "1"
 OUTPUT = Path(os.environ.get("SKCONTRAST_OUTPUT", "output"))
 OUTPUT.mkdir(parents=True, exist_ok=True)
 
+
+def shown(path: Path) -> str:
+    """A saved file as the reader can find it, never as an absolute path: relative to the
+    working folder when it lies inside it, else its name in the SKCONTRAST_OUTPUT folder."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return f"{path.name} (in the folder SKCONTRAST_OUTPUT names)"
+
+
 X, y = make_reaction_conditions(400 if FAST else 1500, random_state=0, as_frame=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
 
@@ -122,4 +132,4 @@ fitted = models["physical views + probe"][0]
 plot_training_curve(fitted).savefig(OUTPUT / "conditions_training_curve.png", dpi=100)
 fig = plot_embedding(fitted.transform(X_test), y_test.to_numpy(), title="Embedding of test rows")
 fig.savefig(OUTPUT / "conditions_embedding.png", dpi=100)
-print(f"figures saved to {OUTPUT}/conditions_*.png")
+print(f"figures saved to {shown(OUTPUT / 'conditions_*.png')}")

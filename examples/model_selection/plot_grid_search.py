@@ -34,6 +34,16 @@ FAST = os.environ.get("SKCONTRAST_FAST") == "1"
 OUTPUT = Path(os.environ.get("SKCONTRAST_OUTPUT", "output"))
 OUTPUT.mkdir(parents=True, exist_ok=True)
 
+
+def shown(path: Path) -> str:
+    """A saved file as the reader can find it, never as an absolute path: relative to the
+    working folder when it lies inside it, else its name in the SKCONTRAST_OUTPUT folder."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return f"{path.name} (in the folder SKCONTRAST_OUTPUT names)"
+
+
 X, y = make_reaction_conditions(300 if FAST else 1000, random_state=1)
 X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 
@@ -122,4 +132,4 @@ ax.set_ylabel("3-fold ROC AUC of the probe")
 ax.legend()
 fig.tight_layout()
 fig.savefig(OUTPUT / "grid_search.png", dpi=100)
-print(f"model pickled to {path}; figure saved to {OUTPUT}/grid_search.png")
+print(f"model pickled to {shown(path)}; figure saved to {shown(OUTPUT / 'grid_search.png')}")

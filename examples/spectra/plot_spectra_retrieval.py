@@ -46,6 +46,17 @@ from skcontrast.plotting import plot_embedding, plot_training_curve, plot_views
 FAST = os.environ.get("SKCONTRAST_FAST") == "1"
 OUTPUT = Path(os.environ.get("SKCONTRAST_OUTPUT", "output"))
 OUTPUT.mkdir(parents=True, exist_ok=True)
+
+
+def shown(path: Path) -> str:
+    """A saved file as the reader can find it, never as an absolute path: relative to the
+    working folder when it lies inside it, else its name in the SKCONTRAST_OUTPUT folder."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return f"{path.name} (in the folder SKCONTRAST_OUTPUT names)"
+
+
 N_LABELLED = 12
 
 
@@ -152,4 +163,4 @@ print(hits.to_markdown(index=False, floatfmt=(".0f", ".3f", ".0f")))
 
 plot_training_curve(embed[-1]).savefig(OUTPUT / "spectra_training_curve.png", dpi=100)
 plot_embedding(Z, y, title="Spectra embedding").savefig(OUTPUT / "spectra_embedding.png", dpi=100)
-print(f"figures saved to {OUTPUT}/spectra_*.png")
+print(f"figures saved to {shown(OUTPUT / 'spectra_*.png')}")

@@ -6,6 +6,7 @@ Imported and documented through :mod:`skcontrast.losses`.
 from __future__ import annotations
 
 import abc
+import math
 import numbers
 from typing import ClassVar
 
@@ -33,7 +34,8 @@ class ContrastiveLoss(nn.Module, abc.ABC):
     A subclass implements :meth:`forward_views`, sets the class attribute
     ``requires_labels`` when it needs class labels, and overrides
     :meth:`chance_value` (and sets ``chance_formula``) when it knows its value
-    at chance. Calling the module, ``loss(z1, z2, labels=None)``, runs
+    at chance, and :meth:`lower_bound` when it knows the least value it can
+    reach. Calling the module, ``loss(z1, z2, labels=None)``, runs
     :meth:`forward_views` (except for :class:`SupConLoss`, which keeps its
     older ``loss(z, labels)`` call).
 
@@ -197,3 +199,54 @@ class ContrastiveLoss(nn.Module, abc.ABC):
         """
         _check_batch_size(batch_size)
         return None
+
+    def lower_bound(self, batch_size: int) -> float | None:
+        """The smallest value the loss can take on a batch of this size.
+
+        The counterpart of :meth:`chance_value` at the other end of training:
+        plotted together, they show how far an encoder has come from chance
+        (:func:`skcontrast.plotting.plot_training_curve` does). This base
+        implementation returns None: not known for this loss.
+
+        Parameters
+        ----------
+        batch_size : int
+            B, the number of rows in the batch (2B views); at least 2.
+
+        Returns
+        -------
+        float or None
+
+        Raises
+        ------
+        ValueError
+            If ``batch_size`` is not an integer >= 2.
+        """
+        _check_batch_size(batch_size)
+        return None
+
+
+def _softmax_lower_bound(batch_size: int, n_negatives: int, temperature) -> float:
+    """log(1 + n_negatives * exp(-B / ((B - 1) * temperature))): the least value of a
+    cosine-softmax loss in which each anchor scores its one positive against
+    ``n_negatives`` other views of the batch (the positive in the denominator).
+
+    Derivation (the argument of K. Graf et al., "Dissecting Supervised
+    Contrastive Learning", ICML 2021, Theorem 2, with each row its own class).
+    Anchor i's term is log(1 + sum_k exp((s_ik - s_ip) / t)) over its negatives
+    k, with cosines s. Jensen's inequality on exp, then on the convex,
+    increasing x -> log(1 + K exp(x / t)), bounds the mean over anchors below
+    by log(1 + K exp((m - p) / t)), where m is the mean cosine of the
+    anchor-negative pairs and p the mean cosine of the positive pairs. For
+    NT-Xent, ||sum of the 2B unit vectors||^2 >= 0 gives
+    2B + 2Bp + 2B(2B - 2)m >= 0, so m - p >= -(1 + p) / (2B - 2) - p >= -B / (B - 1)
+    (p <= 1). For InfoNCE, with a and b the sums of the two views' vectors,
+    a.b >= -||b - a||^2 / 4 >= -B^2 (1 - p) / 2 >= B^2 (p - 1) gives the same
+    m - p >= -B / (B - 1). Both are equalities when the two views of each row
+    coincide and the B rows form a regular simplex centred on the origin,
+    which needs an embedding of at least B - 1 dimensions; in fewer the bound
+    still holds, but is not reached.
+    """
+    b = _check_batch_size(batch_size)
+    t = float(temperature.detach()) if isinstance(temperature, torch.Tensor) else float(temperature)
+    return math.log1p(n_negatives * math.exp(-b / ((b - 1) * t)))

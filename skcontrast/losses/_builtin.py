@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import torch
 
-from skcontrast.losses._base import ContrastiveLoss, _check_batch_size
+from skcontrast.losses._base import ContrastiveLoss, _check_batch_size, _softmax_lower_bound
 from skcontrast.losses._functional import (
     _check_groups,
     _check_pair,
@@ -123,6 +123,18 @@ class NTXentLoss(_TemperatureLoss):
         """log(2B - 1), for a batch of B >= 2 rows (see :meth:`ContrastiveLoss.chance_value`)."""
         return math.log(2 * _check_batch_size(batch_size) - 1)
 
+    def lower_bound(self, batch_size: int) -> float:
+        """log(1 + (2B - 2) exp(-B / ((B - 1) t))) at temperature t, for B >= 2 rows.
+
+        Reached when the two views of each row coincide and the B rows form a
+        regular simplex, which needs ``B - 1`` dimensions or more (see
+        :meth:`ContrastiveLoss.lower_bound`; derived as in K. Graf et al.,
+        "Dissecting Supervised Contrastive Learning", ICML 2021).
+        """
+        return _softmax_lower_bound(
+            batch_size, 2 * _check_batch_size(batch_size) - 2, self.temperature
+        )
+
 
 class InfoNCELoss(_TemperatureLoss):
     """:func:`info_nce` as a :class:`ContrastiveLoss`: ``loss(z1, z2)``.
@@ -196,6 +208,15 @@ class InfoNCELoss(_TemperatureLoss):
     def chance_value(self, batch_size: int) -> float:
         """log(B), for a batch of B >= 2 rows (see :meth:`ContrastiveLoss.chance_value`)."""
         return math.log(_check_batch_size(batch_size))
+
+    def lower_bound(self, batch_size: int) -> float:
+        """log(1 + (B - 1) exp(-B / ((B - 1) t))) at temperature t, for B >= 2 rows.
+
+        Reached when the two views of each row coincide and the B rows form a
+        regular simplex, which needs ``B - 1`` dimensions or more (see
+        :meth:`ContrastiveLoss.lower_bound`).
+        """
+        return _softmax_lower_bound(batch_size, _check_batch_size(batch_size) - 1, self.temperature)
 
 
 class SupConLoss(_TemperatureLoss):
