@@ -42,10 +42,11 @@ __all__ = ["FEATURE_SETS", "label_efficiency"]
 FEATURE_SETS = ("raw", "embedding", "raw+embedding")
 
 
-def _default_probe(classification: bool):
+def _default_probe(classification: bool, sparse: bool):
+    scaler = StandardScaler(with_mean=not sparse)  # centring would densify sparse X
     if classification:
-        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
+        return make_pipeline(scaler, LogisticRegression(max_iter=2000))
+    return make_pipeline(scaler, RidgeCV(alphas=np.logspace(-3, 3, 13)))
 
 
 def _default_scoring(target_type: str) -> str:
@@ -162,7 +163,8 @@ def label_efficiency(
     probe : estimator, default=None
         Fitted on each draw (cloned). None: StandardScaler + RidgeCV (alphas
         1e-3 ... 1e3) for a continuous target, StandardScaler +
-        LogisticRegression for class labels.
+        LogisticRegression for class labels (the scaler does not centre a
+        sparse X).
     scoring : str or callable, default=None
         A scikit-learn scorer name or callable. None: "roc_auc" for binary
         labels, "balanced_accuracy" for multiclass, RMSE for a continuous
@@ -181,8 +183,9 @@ def label_efficiency(
     -------
     result : sklearn.utils.Bunch
         - ``scores``: a DataFrame, one row per (budget, draw, feature set),
-          columns ``budget``, ``n_labelled``, ``draw``, ``features``,
-          ``score``;
+          columns ``budget``, ``n_labelled`` (the labelled rows of the budget;
+          in the whole-budget case each fold's probe trains on (cv - 1) / cv
+          of them), ``draw``, ``features``, ``score``;
         - ``summary``: a DataFrame indexed by (``budget``, ``n_labelled``,
           ``features``), columns ``mean``, ``sd`` (sample standard deviation
           over draws, ddof=1), ``n_draws`` and ``wins_vs_raw`` (the fraction
@@ -197,8 +200,11 @@ def label_efficiency(
         - For NaN or infinity in X or X_unlabelled (named by column, rows and
           values), or when their numbers of columns differ;
         - for a budget that gives fewer than 2 or more than n_samples rows, or
-          fewer rows than classes; for an unknown feature set; for fewer rows
-          of a class than ``cv`` in the whole-budget case.
+          fewer rows than classes, or two budgets of the same size; for an
+          unknown feature set; for fewer rows of a class than ``cv`` in the
+          whole-budget case;
+        - for a score that is NaN or infinite (named by budget, draw and
+          feature set), rather than a mean over fewer draws.
 
     Examples
     --------
@@ -247,7 +253,18 @@ def label_efficiency(
                     f"budgets: {b!r} gives {n} labelled rows, fewer than the {n_classes} "
                     "classes of y; a stratified draw needs one row per class."
                 )
-    probe = _default_probe(classification) if probe is None else probe
+    if len(set(sizes)) != len(sizes):
+        raise ValueError(f"budgets {budgets} give the same number of labelled rows twice: {sizes}.")
+    if classification and n_samples in sizes:
+        classes, counts = np.unique(y, return_counts=True)
+        if counts.min() < cv:
+            rare = classes[counts.argmin()].item()  # a plain value for the message
+            raise ValueError(
+                f"the whole budget is scored by {cv}-fold stratified cross-validation, but "
+                f"class {rare!r} of y has only {counts.min()} rows: lower cv to at most "
+                f"{counts.min()}."
+            )
+    probe = _default_probe(classification, sp.issparse(X)) if probe is None else probe
     scoring = _default_scoring(target_type) if scoring is None else scoring
     scorer = check_scoring(probe, scoring=scoring)
     metric = scoring if isinstance(scoring, str) else getattr(scoring, "__name__", "score")
@@ -269,12 +286,10 @@ def label_efficiency(
             print(f"label_efficiency: pretraining on {pool.shape[0]} rows", flush=True)
         fitted = clone(embedder).fit(pool)
     Z = np.asarray(fitted.transform(X))
-    dense = X.toarray() if sp.issparse(X) else X
-    matrices = {
-        "raw": X,
-        "embedding": Z,
-        "raw+embedding": np.hstack([dense, Z]),
-    }
+    matrices = {"raw": X, "embedding": Z}
+    if "raw+embedding" in features:
+        both = sp.hstack([X, Z], format="csr") if sp.issparse(X) else np.hstack([X, Z])
+        matrices["raw+embedding"] = both
 
     records = []
     for budget, n in zip(budgets, sizes, strict=True):
@@ -285,6 +300,12 @@ def label_efficiency(
                 M = matrices[name]
                 model = clone(probe).fit(M[train], y[train])
                 score = float(scorer(model, M[test], y[test]))
+                if not np.isfinite(score):
+                    raise ValueError(
+                        f"the probe's {metric} on budget {budget!r}, draw {draw}, features "
+                        f"{name!r} is {score} (for example a test fold with a single class "
+                        "for ROC AUC): choose another scoring, budget or cv."
+                    )
                 records.append((budget, n, draw, name, -score if flip else score))
         if verbose:
             kind = f"{cv}-fold CV" if n == n_samples else f"{len(splits)} draws"

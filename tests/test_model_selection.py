@@ -128,3 +128,35 @@ def test_budget_below_the_number_of_classes_and_non_finite_input():
     X[4, 1] = np.nan
     with pytest.raises(ValueError, match=r"Input X contains NaN.* column 1 at row\(s\) \[4\]"):
         label_efficiency(_RowCounter(), X, X[:, 0])
+
+
+def test_sparse_x_with_the_default_probe():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    dense = (rng.random((50, 8)) < 0.3).astype(float)
+    y = dense[:, 0] + 0.1 * rng.standard_normal(50)
+    result = label_efficiency(
+        FrozenEstimator(PCA(2).fit(dense)), sp.csr_matrix(dense), y, budgets=(10,),
+        n_repeats=2, random_state=0,
+    )
+    dense_result = label_efficiency(
+        FrozenEstimator(PCA(2).fit(dense)), dense, y, budgets=(10,), n_repeats=2,
+        random_state=0,
+    )
+    assert result.scores["score"].notna().all()
+    assert set(result.scores["features"]) == set(dense_result.scores["features"])
+
+
+def test_rare_class_and_non_finite_scores_are_refused():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = np.zeros(40, dtype=int)
+    y[:3] = 1
+    with pytest.raises(ValueError, match="class 1 of y has only 3 rows: lower cv"):
+        label_efficiency(_RowCounter(), X, y, budgets=(1.0,), cv=5)
+    # 4 test rows: some draws hold no row of class 1, where ROC AUC is undefined
+    with pytest.raises(ValueError, match=r"budget 36, draw \d+, features 'raw' is nan"):
+        label_efficiency(_RowCounter(), X, y, budgets=(36,), n_repeats=20, random_state=0)
+    with pytest.raises(ValueError, match="same number of labelled rows twice"):
+        label_efficiency(_RowCounter(), X, X[:, 0], budgets=(0.25, 10))

@@ -25,7 +25,8 @@ _ARRAY_KINDS = "biufc"
 
 
 def plain_data(value: Any, where: str) -> Any:
-    """``value`` as plain data, NumPy scalars turned into Python scalars.
+    """``value`` as plain data: NumPy scalars and 0-d tensors become Python scalars,
+    other tensors CPU NumPy arrays.
 
     Raises
     ------
@@ -34,6 +35,10 @@ def plain_data(value: Any, where: str) -> Any:
     """
     if isinstance(value, np.generic):  # before the scalars: np.float64 is a float
         return value.item()
+    if isinstance(value, torch.Tensor):  # e.g. a callback that records a tensor in the history
+        if value.ndim == 0 and not value.is_complex():
+            return value.item()
+        return _check_array(tensor_to_array(value, where), where)
     if isinstance(value, _SCALARS):
         return value
     if isinstance(value, np.ndarray):
