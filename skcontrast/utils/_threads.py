@@ -29,6 +29,7 @@ import multiprocessing
 import numbers
 import os
 import sys
+import threading
 from collections.abc import Iterator
 
 #: The variables torch reads at start-up for its intra-op pool, first wins
@@ -139,6 +140,11 @@ def effective_n_threads(n_threads: int | None, current: int | None = None) -> in
     return current
 
 
+_lock = threading.Lock()
+_active = 0  # torch_threads blocks running now, in any thread
+_original = 0  # the count found by the first of them
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads: int | None) -> Iterator[int]:
     """Run the block with torch's intra-op pool set by ``n_threads``; restore it after.
@@ -156,13 +162,22 @@ def torch_threads(n_threads: int | None) -> Iterator[int]:
     """
     import torch
 
-    previous = torch.get_num_threads()
-    wanted = effective_n_threads(n_threads, previous)
-    if wanted == previous:
-        yield wanted
-        return
-    torch.set_num_threads(wanted)
+    global _active, _original
+    with _lock:  # blocks may overlap in threads (joblib's threading backend)
+        previous = torch.get_num_threads()
+        if _active == 0:
+            _original = previous
+        _active += 1
+        wanted = effective_n_threads(n_threads, previous)
+        if wanted != previous:
+            torch.set_num_threads(wanted)
     try:
         yield wanted
     finally:
-        torch.set_num_threads(previous)
+        with _lock:
+            _active -= 1
+            # the last block to end puts back the count found by the first to
+            # start, whatever order overlapping blocks ended in
+            restore = _original if _active == 0 else previous
+            if torch.get_num_threads() != restore:
+                torch.set_num_threads(restore)

@@ -236,3 +236,37 @@ def test_unpickling_an_embedder_saved_before_n_threads(three_threads):
 
 class ContrastiveEmbedderShell:
     """An empty object whose class is swapped to load a state by hand."""
+
+
+def test_overlapping_blocks_in_threads_restore_the_original_count():
+    import threading
+
+    original = torch.get_num_threads()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def a():
+        with torch_threads(3):
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b():
+        a_in.wait(5)
+        with torch_threads(1):  # enters while a's block holds 3
+            b_in.set()
+            a_out.wait(5)  # a's block ends first
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert _threads._active == 0
+    assert _threads._original == original
+    # a new thread starts from the count the first block found
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    t.start()
+    t.join(10)
+    assert torch.get_num_threads() == original
+    assert seen == [original]
