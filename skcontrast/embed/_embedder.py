@@ -102,7 +102,7 @@ class ContrastiveEmbedder(
         Symmetric SimCLR loss, one-directional InfoNCE, supervised
         contrastive loss (uses y as extra positives; y is then required), or
         the variance-keeping VICReg and Barlow Twins (no negatives, no
-        temperature; suited to an embedding that feeds a regression): the
+        temperature; no embedding dimension collapses): the
         names of :data:`skcontrast.losses.LOSSES`. A loss of your own is a
         :class:`~skcontrast.losses.ContrastiveLoss` subclass, called as
         ``loss(temperature=temperature)`` when its ``__init__`` takes a

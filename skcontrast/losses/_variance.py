@@ -16,7 +16,7 @@ import numbers
 import torch
 import torch.nn.functional as F
 
-from skcontrast.losses._base import ContrastiveLoss, _check_batch_size
+from skcontrast.losses._base import ContrastiveLoss
 from skcontrast.losses._functional import _check_pair
 
 
@@ -187,10 +187,10 @@ class VICRegLoss(ContrastiveLoss):
 
     Registered in :data:`LOSSES` as ``"vicreg"``. It has no temperature (the
     embedder's ``temperature`` is not used) and no negatives, so no chance
-    value: the embedder does not warn about chance with it. Use it when the
-    embedding feeds a regression (a concentration, a yield): its variance term
-    keeps every dimension spread out, where NT-Xent may squash directions that
-    the target varies along.
+    value: the embedder does not warn about chance with it. Its variance term
+    keeps every dimension spread out (the paper's remedy for dimensional
+    collapse), which makes it worth trying when the embedding feeds a
+    regression (a concentration, a yield).
 
     Parameters
     ----------
@@ -260,17 +260,6 @@ class VICRegLoss(ContrastiveLoss):
         """
         return vicreg(z1, z2, self.lambda_param, self.mu_param, self.nu_param, self.eps)
 
-    def chance_value(self, batch_size: int) -> None:
-        """None: without negatives there is no chance level to compare with.
-
-        Raises
-        ------
-        ValueError
-            If ``batch_size`` is not an integer >= 2.
-        """
-        _check_batch_size(batch_size)
-        return None
-
 
 class BarlowTwinsLoss(ContrastiveLoss):
     """:func:`barlow_twins` as a loss module: ``loss(z1, z2)``.
@@ -336,14 +325,3 @@ class BarlowTwinsLoss(ContrastiveLoss):
             If ``z1`` and ``z2`` are not 2-D of the same shape, or B < 2.
         """
         return barlow_twins(z1, z2, self.lambda_param, self.eps)
-
-    def chance_value(self, batch_size: int) -> None:
-        """None: without negatives there is no chance level to compare with.
-
-        Raises
-        ------
-        ValueError
-            If ``batch_size`` is not an integer >= 2.
-        """
-        _check_batch_size(batch_size)
-        return None

@@ -83,9 +83,10 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         of float32 similarities stays in the CPU's caches: about twice as fast
         as 1 024 queries against 100 000 items). Peak extra memory is about
         ``q * n_samples_fit_ * 4`` bytes for ``q`` queries per chunk (the
-        float32 similarity block); up to three times that when ``n_neighbors > n_samples_fit_ / 512``, where
-        the NumPy backend selects with a plain ``argpartition`` (int64 indices)
-        instead of the two-step group selection. The float64 re-scoring adds
+        float32 similarity block); up to three times that when
+        ``n_neighbors > n_samples_fit_ / 512``, where the NumPy backend
+        selects with a plain ``argpartition`` (int64 indices) instead of the
+        two-step group selection. The float64 re-scoring adds
         a float64 copy of the chunk's queries (``8 * batch_size *
         n_features_in_`` bytes), about 40 bytes per candidate (``batch_size *
         (n_neighbors + 8)`` of them) and 2.5 MiB of scratch per thread; the
