@@ -189,6 +189,20 @@ def test_retriever_lists_only_itself_and_finds_the_same_neighbours():
     np.testing.assert_array_equal(loaded.kneighbors(X[:4])[1], retriever.kneighbors(X[:4])[1])
 
 
+def test_tanimoto_retriever_lists_only_itself_and_pickles_byte_identically():
+    rng = np.random.default_rng(0)
+    bits = (rng.random((30, 64)) < 0.2).astype(np.uint8)
+    retriever = CosineRetriever(n_neighbors=3, metric="tanimoto").fit(bits)
+    data = sio.dumps(retriever)
+    assert sio.get_untrusted_types(data=data) == [RETRIEVER]  # no scipy class
+    loaded = sio.loads(data, trusted=[RETRIEVER])
+    pairs = zip(loaded.kneighbors(bits[:4]), retriever.kneighbors(bits[:4]), strict=True)
+    for got, expected in pairs:
+        np.testing.assert_array_equal(got, expected)
+    blob = pickle.dumps(retriever)
+    assert pickle.dumps(pickle.loads(blob)) == blob
+
+
 def test_retriever_pickles_of_earlier_versions_with_a_numpy_dtype_load():
     retriever = CosineRetriever(n_neighbors=2).fit(np.eye(4))
     state = retriever.__getstate__()

@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from skcontrast.neighbors import _search, _tanimoto
 from skcontrast.neighbors._backends import BACKEND_NAMES, BACKENDS, chunk_size, resolve_backend
 from skcontrast.neighbors._normalize import normalize_rows
+from skcontrast.utils._persistence import canonical_state, check_plain_data
 from skcontrast.utils._sklearn import Interval, StrOptions, _fit_context, check_is_fitted
 from skcontrast.utils._validation import validate_float
 
@@ -250,7 +251,15 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             # plain data (a str) rather than a numpy.dtype, which skops.io lists as
             # an untrusted type
             state["_fit_dtype"] = np.dtype(state["_fit_dtype"]).name
-        return state
+        fingerprints = state.get("_fingerprints")
+        if sp.issparse(fingerprints):  # its parts: skops.io would list scipy's class
+            state["_fingerprints"] = {
+                "data": fingerprints.data,
+                "indices": fingerprints.indices,
+                "indptr": fingerprints.indptr,
+                "shape": list(fingerprints.shape),
+            }
+        return canonical_state(state)  # pickles of a loaded copy: the same bytes
 
     def __setstate__(self, state):
         state = dict(state)
@@ -263,6 +272,9 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     f"got {name!r}."
                 )
             state["_fit_dtype"] = np.dtype(name)
+        parts = state.get("_fingerprints")
+        if isinstance(parts, dict):
+            state["_fingerprints"] = _csr_from_parts(parts)
         self.__dict__.update(state)
         if "_items" in state:
             self._cache = {}
@@ -582,3 +594,18 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             As :meth:`fit` and :meth:`transform`.
         """
         return self.fit(X).transform(X)
+
+
+def _csr_from_parts(parts: dict):
+    """The fitted Tanimoto fingerprints (a CSR array) from their saved, plain parts."""
+    check_plain_data(parts, "CosineRetriever._fingerprints")
+    if set(parts) != {"data", "indices", "indptr", "shape"} or not all(
+        isinstance(parts[key], np.ndarray) for key in ("data", "indices", "indptr")
+    ):
+        raise ValueError(
+            "CosineRetriever: the saved _fingerprints must hold the arrays data, indices "
+            "and indptr and the shape of a CSR array."
+        )
+    return sp.csr_array(
+        (parts["data"], parts["indices"], parts["indptr"]), shape=tuple(parts["shape"])
+    )
