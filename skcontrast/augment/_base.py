@@ -89,6 +89,16 @@ def _resolve_columns(columns, n_features: int, feature_names: np.ndarray | None)
     return idx
 
 
+_MISSING = object()
+
+
+def _as_slice(idx: np.ndarray) -> slice | None:
+    """Increasing consecutive column indices as a slice (a view, not a copy), else None."""
+    if idx.size and int(idx[-1]) - int(idx[0]) == idx.size - 1 and (np.diff(idx) == 1).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return None
+
+
 def _like(X, out, estimator=None, method: str | None = None):
     """``out`` (validated X or a view of it) in X's container: a pandas DataFrame
     keeps its index and columns; anything else stays as validated (ndarray, CSR).
@@ -276,7 +286,34 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metac
             For ``columns`` of another kind than indices, a mask, a slice or
             names.
         """
-        X = validate_float(self, X, reset=True)
+        return self._fit_checked(validate_float(self, X, reset=True))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit_validated(self, X, feature_names=None):
+        """``fit`` on X that the caller has validated, without validating or scanning it again.
+
+        For :func:`~skcontrast.augment._views.fit_views` inside
+        ``ContrastiveEmbedder.fit``, which has validated X already (finite,
+        float32): a second ``validate_float`` per step would scan the whole X
+        for NaN again. The parameters are validated as in ``fit``.
+
+        Parameters
+        ----------
+        X : ndarray or CSR matrix of shape (n_samples, n_features), float32 or float64
+            Finite, as ``validate_float`` returns it (not checked here).
+        feature_names : ndarray of str of shape (n_features,) or None
+            Becomes ``feature_names_in_``, as a DataFrame with these columns
+            would at ``fit``.
+        """
+        self.n_features_in_ = X.shape[1]
+        if feature_names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = np.asarray(feature_names, dtype=object)
+        return self._fit_checked(X)
+
+    def _fit_checked(self, X):
+        """The part of fit after the input check: columns, statistics, generator."""
         self.columns_ = _resolve_columns(
             self.columns, self.n_features_in_, getattr(self, "feature_names_in_", None)
         )
@@ -284,8 +321,17 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metac
             self.columns_.size == self.n_features_in_
             and (self.columns_ == np.arange(self.n_features_in_)).all()
         )
-        # no copy of X when every column is augmented (the common case, and a large X)
-        self._fit_columns(X if self._all_columns else X[:, self.columns_])
+        self._columns_slice = None if self._all_columns else _as_slice(self.columns_)
+        # the statistics are computed on a view of X when the columns are consecutive
+        # (no copy of X); only a subclass that records some sees the selected columns
+        if type(self)._fit_columns is not BaseAugmenter._fit_columns:
+            if self._all_columns:
+                X_cols = X
+            elif self._columns_slice is not None:
+                X_cols = X[:, self._columns_slice]
+            else:
+                X_cols = X[:, self.columns_]
+            self._fit_columns(X_cols)
         self._rng = check_generator(self.random_state)
         self._tensor_cache = {}
         return self
@@ -314,6 +360,13 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metac
         torch.Tensor
             Same shape, dtype and device as ``X``.
         """
+        self._check_tensor(X)
+        if self._all_columns:
+            return self._augment_block(X, generator)
+        return self._augment_into(X.clone(), generator)
+
+    def _check_tensor(self, X) -> None:
+        """Refuse what ``augment_tensor`` cannot take (not fitted, not a 2-D float tensor...)."""
         if "columns_" not in self.__dict__:  # check_is_fitted, without its per-batch cost
             check_is_fitted(self)
         if not isinstance(X, torch.Tensor) or X.ndim != 2 or not X.is_floating_point():
@@ -326,12 +379,45 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metac
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input."
             )
+
+    def _augment_into(self, out: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Augment the fitted columns of ``out`` in place and return the view.
+
+        ``out`` is a checked tensor that the caller owns and lets us overwrite
+        (``augment_tensor`` passes a copy of X; a Pipeline in
+        :func:`~skcontrast.augment._views.apply_tensor_steps` passes its one
+        copy of the batch to each step in turn). A subclass with an in-place
+        ``_augment_block_inplace(X_cols, generator)`` (which may get a
+        non-contiguous view) writes straight into the columns of ``out``;
+        otherwise ``_augment_block`` gets the selected columns as a contiguous
+        tensor, as it always has, and its result is copied back. Consecutive
+        columns are read and written as a slice, others with index_select and
+        index_copy_. The random numbers drawn and the values written are those
+        of ``_augment_block`` on the gathered columns.
+        """
+        inplace = getattr(self, "_augment_block_inplace", None)
         if self._all_columns:
-            return self._augment_block(X, generator)
-        cols = self._tensor("columns_", X.device, torch.int64)
-        block = self._augment_block(X.index_select(1, cols), generator)
-        out = X.clone()
-        out.index_copy_(1, cols, block)
+            if inplace is None:
+                return self._augment_block(out, generator)
+            inplace(out, generator)
+            return out
+        cols = self.__dict__.get("_columns_slice", _MISSING)
+        if cols is _MISSING:  # fitted by an earlier version
+            cols = _as_slice(self.columns_)
+        if cols is not None:
+            target = out[:, cols]
+            if inplace is not None:
+                inplace(target, generator)
+            else:
+                target.copy_(self._augment_block(target.contiguous(), generator))
+            return out
+        index = self._tensor("columns_", out.device, torch.int64)
+        block = out.index_select(1, index)
+        if inplace is not None:
+            inplace(block, generator)
+        else:
+            block = self._augment_block(block, generator)
+        out.index_copy_(1, index, block)
         return out
 
     @abstractmethod

@@ -18,6 +18,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 
+from skcontrast.augment._base import BaseAugmenter
 from skcontrast.utils._sklearn import Interval, check_is_fitted, validate_params
 from skcontrast.utils._validation import as_float32, check_finite
 
@@ -62,7 +63,7 @@ def _steps(augmenter) -> list:
     return steps
 
 
-def fit_views(augmenter, X, *, seed: int, feature_names=None):
+def fit_views(augmenter, X, *, seed: int, feature_names=None, validated: bool = False):
     """Fit a clone of an augmenter, or of a Pipeline of augmenters, to make training views.
 
     What ``ContrastiveEmbedder.fit`` does with its ``augmenter``, in this order:
@@ -86,6 +87,12 @@ def fit_views(augmenter, X, *, seed: int, feature_names=None):
        come from the real data. A step's ndarray output is named with the
        DataFrame's columns again.
 
+    With ``validated=True`` (what the embedder passes, having validated X
+    itself), the skcontrast augmenters before the first other step are fitted
+    on X as it is, without a DataFrame, a second input check or a NaN scan of
+    the whole X per step, and without a copy between them (their
+    ``transform`` is the identity); the fitted steps are those of step 5.
+
     Parameters
     ----------
     augmenter : augmenter, Pipeline of augmenters, or other transformer
@@ -99,6 +106,10 @@ def fit_views(augmenter, X, *, seed: int, feature_names=None):
     feature_names : array-like of str or None, default=None
         Column names for a dense ndarray X (the embedder's
         ``feature_names_in_``); ignored for CSR input.
+    validated : bool, default=False
+        Whether X is already validated: a finite float32 or float64 ndarray or
+        CSR matrix, as ``utils/_validation.validate_float`` returns it (not
+        checked again). With False each step's ``fit`` validates its input.
 
     Returns
     -------
@@ -142,9 +153,19 @@ def fit_views(augmenter, X, *, seed: int, feature_names=None):
         get_tags(step).input_tags.sparse for step in steps if hasattr(step, "fit")
     ):
         X_fit = X.toarray()
-    if isinstance(X_fit, np.ndarray) and feature_names is not None:
-        X_fit = pd.DataFrame(X_fit, columns=feature_names)
-    for i, step in enumerate(steps):
+    names = feature_names if isinstance(X_fit, np.ndarray) else None
+    first = 0
+    if validated and (names is None or all(isinstance(c, str) for c in names)):
+        # the leading augmenters: fitted on the validated X itself (no re-validation,
+        # no NaN scan, no DataFrame, no copy); each one's transform is the identity
+        while first < len(steps) and _plain_fit(steps[first]):
+            steps[first]._fit_validated(X_fit, names)
+            first += 1
+        if first == len(steps):
+            return augmenter
+    if names is not None:
+        X_fit = pd.DataFrame(X_fit, columns=names)
+    for i, step in enumerate(steps[first:], start=first):
         step.fit(X_fit)
         if i + 1 < len(steps):
             out = step.transform(X_fit)
@@ -261,7 +282,30 @@ def augment_tensor_with(augmenter, X: torch.Tensor, generator: torch.Generator) 
     return apply_tensor_steps(_steps(augmenter), X, generator)
 
 
-def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def _plain_fit(step) -> bool:
+    """Whether a step is a skcontrast augmenter with the base class's fit and transform.
+
+    Such a step can be fitted on X validated by the caller (``_fit_validated``)
+    and its transform, the identity, skipped.
+    """
+    return (
+        isinstance(step, BaseAugmenter)
+        and type(step).fit is BaseAugmenter.fit
+        and type(step).transform is BaseAugmenter.transform
+    )
+
+
+def _writes_in_place(step) -> bool:
+    """Whether a skcontrast augmenter's view can be written into the batch it is given.
+
+    True unless its class replaces ``augment_tensor`` (then that is called).
+    """
+    return type(step).augment_tensor is BaseAugmenter.augment_tensor
+
+
+def apply_tensor_steps(
+    steps: list, X: torch.Tensor, generator: torch.Generator, *, overwrite: bool = False
+) -> torch.Tensor:
     """Run already-unrolled fitted steps (see :func:`augment_tensor_with`) on a tensor.
 
     The output of a step without ``augment_tensor`` (a ``StandardScaler``, a
@@ -271,17 +315,27 @@ def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator)
     "loss became nan" error), raise a ``ValueError`` naming the step, the
     column, the rows and the values. A finite output costs a sum or two.
 
+    skcontrast augmenters restricted to some ``columns`` write their view into
+    one copy of X made for the whole Pipeline (none with ``overwrite=True``),
+    in place, instead of each copying the whole batch: the values and the
+    random numbers drawn are those of each step's ``augment_tensor``.
+
     Parameters
     ----------
     steps : list of fitted estimators
         As returned by ``_steps``.
     X : torch.Tensor of shape (n_samples, n_features)
     generator : torch.Generator on X's device
+    overwrite : bool, default=False
+        Whether X may be overwritten (the caller made it for this call, as
+        ``ContrastiveNet.two_views`` does with its stacked batch); X is then
+        returned when every step writes in place.
 
     Returns
     -------
     torch.Tensor
-        A new tensor on X's device, in X's dtype.
+        A new tensor on X's device, in X's dtype (or X itself, overwritten,
+        with ``overwrite=True``).
 
     Raises
     ------
@@ -289,9 +343,19 @@ def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator)
         As :func:`augment_tensor_with`.
     """
     out = X
+    owned = overwrite  # whether out may be written into
     for step in steps:
-        if hasattr(step, "augment_tensor"):
-            out = step.augment_tensor(out, generator)
+        if isinstance(step, BaseAugmenter) and _writes_in_place(step):
+            step._check_tensor(out)
+            if owned or not step._all_columns:
+                if not owned:
+                    out = out.clone()  # the one copy of X, for all the steps
+                out = step._augment_into(out, generator)
+            else:
+                out = step._augment_block(out, generator)  # a new tensor
+            owned = True
+        elif hasattr(step, "augment_tensor"):
+            out, owned = step.augment_tensor(out, generator), False
         else:
             with warnings.catch_warnings():
                 # fitted on a DataFrame (column names), fed arrays batch by batch
@@ -304,4 +368,5 @@ def apply_tensor_steps(steps: list, X: torch.Tensor, generator: torch.Generator)
                 if X.dtype == torch.float32:
                     host = as_float32(host, input_name=name)
             out = torch.as_tensor(host, dtype=X.dtype, device=X.device)
-    return out.clone() if out is X else out
+            owned = False  # it may share memory with X (a transform returning its input)
+    return out.clone() if out is X and not overwrite else out

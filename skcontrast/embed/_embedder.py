@@ -457,7 +457,11 @@ class ContrastiveEmbedder(
         # random_state=None steps get seeds from ours, so make_views(augmenter_, X)
         # replays too (the training views come from the net's torch generator)
         self.augmenter_ = fit_views(
-            augmenter, X, seed=self._seed, feature_names=getattr(self, "feature_names_in_", None)
+            augmenter,
+            X,
+            seed=self._seed,
+            feature_names=getattr(self, "feature_names_in_", None),
+            validated=True,  # X was validated above: the augmenters do not scan it again
         )
         return X, y_codes
 

@@ -455,7 +455,8 @@ class ContrastiveNet(NeuralNet):
         draws independently per row, so the halves are two independent views.
         (:func:`skcontrast.augment.make_views` is the public, NumPy counterpart.)
         """
-        return apply_tensor_steps(self._view_steps, torch.cat([Xb, Xb], dim=0), generator)
+        stacked = torch.cat([Xb, Xb], dim=0)  # ours: the augmenters may write into it
+        return apply_tensor_steps(self._view_steps, stacked, generator, overwrite=True)
 
     @contextlib.contextmanager
     def grouped(self):

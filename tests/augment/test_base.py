@@ -376,3 +376,36 @@ def test_augment_tensor_never_reads_values_on_the_host(augmenter):
     X = torch.empty(20, 12, device="meta")
     out = aug.augment_tensor(X, torch.Generator())
     assert out.device.type == "meta" and out.shape == X.shape and out.dtype == X.dtype
+
+
+class _SeesColumns(ConditionJitter):
+    """Records the array its statistics are computed from."""
+
+    def _fit_columns(self, X_cols):
+        self.seen_ = X_cols
+        super()._fit_columns(X_cols)
+
+
+@pytest.mark.parametrize(
+    "columns, shares",
+    [(None, True), (slice(2, 9), True), ([2, 3, 4], True), ([4, 2, 3], False), ([0, 5], False)],
+)
+def test_fit_computes_statistics_on_a_view_of_consecutive_columns(columns, shares):
+    """No copy of X for consecutive columns (issue 17: BitDropout on 2 048 bits);
+    scattered ones are gathered, and the statistics are the same either way."""
+    X = _data(np.random.default_rng(0))
+    aug = _SeesColumns(std=0.1, bounds="fit", mask_prob=0.5, columns=columns).fit(X)
+    assert np.shares_memory(aug.seen_, X) is shares
+    cols = aug.columns_
+    np.testing.assert_allclose(aug.mean_, X[:, cols].mean(axis=0), rtol=1e-15)
+    np.testing.assert_array_equal(aug.bounds_[:, 0], X[:, cols].min(axis=0))
+    np.testing.assert_array_equal(aug.bounds_[:, 1], X[:, cols].max(axis=0))
+
+
+def test_public_fit_still_validates_its_input():
+    """Only fit_views inside ContrastiveEmbedder.fit skips the check; fit never does."""
+    X = _data(np.random.default_rng(0))
+    X[3, 5] = np.nan
+    for aug in (BitDropout(p=0.1, columns=slice(4, None)), ConditionJitter(columns=[5])):
+        with pytest.raises(ValueError, match=r"column 5 at row\(s\) \[3\]"):
+            aug.fit(X)

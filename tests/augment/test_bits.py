@@ -24,9 +24,7 @@ def test_only_drops_entries(X, p, float32, seed):
     np.testing.assert_array_equal(X, before)
     assert view.dtype == X.dtype and view.shape == X.shape
     assert ((view == X) | (view == 0)).all()  # kept or zeroed, never gained
-    np.testing.assert_array_equal(
-        BitDropout(p=p, random_state=seed).fit(X).augment(X), view
-    )
+    np.testing.assert_array_equal(BitDropout(p=p, random_state=seed).fit(X).augment(X), view)
 
 
 @settings(max_examples=20)
@@ -58,3 +56,18 @@ def test_columns_restrict_dropout_to_the_fingerprint():
 def test_bad_p(p):
     with pytest.raises((ValueError, TypeError), match="'p' parameter"):
         BitDropout(p=p).fit(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("p", [0.0, 0.3, 1.0])
+def test_in_place_dropout_draws_and_writes_what_the_block_does(p):
+    """The in-place form (used on a batch's columns, a strided view) is bit-identical
+    to ``_augment_block`` for the same generator state."""
+    import torch
+
+    X = (np.random.default_rng(0).uniform(size=(9, 30)) < 0.5).astype(np.float32)
+    aug = BitDropout(p=p, columns=slice(4, None)).fit(X)
+    batch = torch.from_numpy(X.copy())
+    expected = aug._augment_block(batch[:, 4:].contiguous(), torch.Generator().manual_seed(3))
+    aug._augment_block_inplace(batch[:, 4:], torch.Generator().manual_seed(3))
+    assert torch.equal(batch[:, 4:], expected)
+    assert torch.equal(batch[:, :4], torch.from_numpy(X[:, :4]))

@@ -14,7 +14,13 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skcontrast.augment import BitDropout, ConditionJitter, SpectrumAugmenter, make_views
+from skcontrast.augment import (
+    BitDropout,
+    ConditionJitter,
+    FunctionAugmenter,
+    SpectrumAugmenter,
+    make_views,
+)
 from skcontrast.augment._views import fit_views
 
 
@@ -368,3 +374,224 @@ def test_fit_views_matches_contrastive_embedder_augmenter_():
         np.testing.assert_array_equal(a.columns_, b.columns_)
     for v, w in zip(make_views(emb.augmenter_, X), make_views(ours, X), strict=True):
         np.testing.assert_array_equal(v, w)
+
+
+# ----------------------------------------- issue 17: one check, one copy per batch
+def _old_augment_tensor(step, X, generator):
+    """``augment_tensor`` as it was before issue 17: gather the columns, augment them,
+    copy the whole batch and scatter the result back (the reference for bit-identity)."""
+    if step._all_columns:
+        return step._augment_block(X, generator)
+    cols = torch.as_tensor(step.columns_)
+    out = X.clone()
+    out.index_copy_(1, cols, step._augment_block(X.index_select(1, cols), generator))
+    return out
+
+
+def _mof_pipelines():
+    return {
+        "issue 17": make_pipeline(
+            ConditionJitter(std=0.05, columns=range(4)), BitDropout(p=0.02, columns=range(4, 20))
+        ),
+        "masked, bounded": make_pipeline(
+            ConditionJitter(
+                std=[1.0, 0.1, 2.0, 0.2],
+                relative_std=0.03,
+                mask_prob=0.5,
+                bounds="fit",
+                columns=[0, 1, 2, 3],
+            ),
+            BitDropout(p=0.3, columns=slice(4, None)),
+        ),
+        "scattered columns": make_pipeline(
+            ConditionJitter(std=0.5, mask_prob=0.3, columns=[3, 0, 2]),
+            BitDropout(p=0.4, columns=[10, 5, 17, 7]),
+        ),
+        "all columns first": make_pipeline(
+            BitDropout(p=0.2), ConditionJitter(std=0.1, columns=[1, 2])
+        ),
+        "spectra and a function": make_pipeline(
+            SpectrumAugmenter(noise_std=0.1, max_shift=2, columns=slice(4, None)),
+            FunctionAugmenter(lambda X, g: X * 2.0, columns=[0, 1]),
+        ),
+        "a scaler between": make_pipeline(
+            ConditionJitter(std=0.1, columns=range(4)),
+            StandardScaler(),
+            BitDropout(p=0.3, columns=range(4, 20)),
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_mof_pipelines()))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_pipeline_tensor_views_are_those_of_the_steps_one_by_one(name, dtype):
+    """One copy of the batch for the whole Pipeline (or none with overwrite=True),
+    each step writing its columns in place: the same random numbers and the same
+    values, bit for bit, as the steps' former augment_tensor one after the other."""
+    from skcontrast.augment._views import _steps, apply_tensor_steps
+
+    X = _mof_like(np.random.default_rng(0), n=50)
+    steps = _steps(fit_views(_mof_pipelines()[name], X, seed=3))
+    Xt = torch.tensor(X, dtype=dtype)
+    before = Xt.clone()
+
+    g = torch.Generator().manual_seed(11)
+    expected = Xt
+    for step in steps:
+        if hasattr(step, "augment_tensor"):
+            expected = _old_augment_tensor(step, expected, g)
+        else:
+            expected = torch.as_tensor(step.transform(expected.numpy()), dtype=dtype)
+
+    got = apply_tensor_steps(steps, Xt, torch.Generator().manual_seed(11))
+    assert torch.equal(got, expected) and got.dtype == dtype
+    assert torch.equal(Xt, before)  # not overwritten
+    assert got.data_ptr() != Xt.data_ptr()
+
+    mine = Xt.clone()
+    got = apply_tensor_steps(steps, mine, torch.Generator().manual_seed(11), overwrite=True)
+    assert torch.equal(got, expected)
+    # each public augment_tensor still gives the same view as before, on a copy
+    g1, g2 = torch.Generator().manual_seed(4), torch.Generator().manual_seed(4)
+    for step in steps:
+        if hasattr(step, "augment_tensor"):
+            new = step.augment_tensor(Xt, g1)
+            assert torch.equal(new, _old_augment_tensor(step, Xt, g2))
+            assert torch.equal(Xt, before) and new.data_ptr() != Xt.data_ptr()
+
+
+def test_overwrite_writes_column_subsets_into_the_given_batch():
+    """ContrastiveNet.two_views hands over the stacked batch it made: no copy at all."""
+    from skcontrast.augment._views import _steps, apply_tensor_steps
+
+    X = _mof_like(np.random.default_rng(0), n=30)
+    steps = _steps(fit_views(_mof_pipelines()["issue 17"], X, seed=0))
+    batch = torch.tensor(X, dtype=torch.float32)
+    out = apply_tensor_steps(steps, batch, torch.Generator().manual_seed(0), overwrite=True)
+    assert out is batch
+    assert not torch.equal(out, torch.tensor(X, dtype=torch.float32))
+
+
+def test_a_step_returning_a_view_of_its_input_is_never_written_through():
+    """A foreign transform that returns its input shares X's memory: the next
+    augmenter copies before writing, so X is left alone."""
+    from skcontrast.augment._views import _steps, apply_tensor_steps
+
+    X = _mof_like(np.random.default_rng(0), n=30).astype(np.float32)
+    pipe = make_pipeline(FunctionTransformer(lambda Z: Z), BitDropout(p=0.5, columns=range(4, 20)))
+    steps = _steps(fit_views(pipe, X, seed=0))
+    Xt = torch.from_numpy(X.copy())
+    before = Xt.clone()
+    out = apply_tensor_steps(steps, Xt, torch.Generator().manual_seed(0))
+    assert torch.equal(Xt, before) and not torch.equal(out, before)
+
+
+def test_a_subclass_with_its_own_augment_tensor_is_called():
+    from skcontrast.augment._views import _steps, apply_tensor_steps
+
+    class Doubling(BitDropout):
+        def augment_tensor(self, X, generator):
+            return X * 2.0
+
+    X = _mof_like(np.random.default_rng(0), n=10)
+    steps = _steps(fit_views(make_pipeline(Doubling(p=0.5, columns=[0])), X, seed=0))
+    Xt = torch.tensor(X)
+    out = apply_tensor_steps(steps, Xt, torch.Generator(), overwrite=True)
+    assert torch.equal(out, Xt * 2.0)
+
+
+@pytest.mark.parametrize("name", list(_mof_pipelines()))
+def test_fit_views_of_validated_X_fits_the_same_steps(name):
+    """validated=True (the embedder) skips the input checks, not the statistics."""
+    X = _mof_like(np.random.default_rng(1), n=60).astype(np.float32)
+    X[:, 1] = X[:, 1] * 100 + 7  # means and bounds worth comparing
+    a = fit_views(_mof_pipelines()[name], X, seed=5)
+    b = fit_views(_mof_pipelines()[name], X, seed=5, validated=True)
+    for sa, sb in zip(_steps_of(a), _steps_of(b), strict=True):
+        fitted = {k: v for k, v in vars(sa).items() if k.endswith("_") and not k.startswith("__")}
+        assert (
+            fitted.keys()
+            == {
+                k: v for k, v in vars(sb).items() if k.endswith("_") and not k.startswith("__")
+            }.keys()
+        )
+        for key, value in fitted.items():
+            if isinstance(value, np.ndarray):
+                np.testing.assert_array_equal(value, getattr(sb, key), err_msg=key)
+    for v, w in zip(make_views(a, X), make_views(b, X), strict=True):
+        np.testing.assert_array_equal(v, w)
+
+
+def _steps_of(fitted):
+    return list(fitted) if hasattr(fitted, "steps") else [fitted]
+
+
+def test_fit_views_of_validated_X_checks_nothing_again(monkeypatch):
+    """The leading augmenters are fitted on the validated X as it is: no second
+    validation or NaN scan per step, no DataFrame, no copy; names still resolve."""
+    import skcontrast.augment._base as base
+
+    calls = []
+    monkeypatch.setattr(base, "validate_float", lambda *a, **k: calls.append(1))
+    X = _mof_like(np.random.default_rng(0)).astype(np.float32)
+    names = np.array([f"c{i}" for i in range(20)], dtype=object)
+    seen = []
+
+    class Recording(ConditionJitter):
+        def _fit_columns(self, X_cols):
+            seen.append(X_cols)
+            super()._fit_columns(X_cols)
+
+    pipe = make_pipeline(
+        Recording(std=0.1, columns=["c0", "c1", "c2", "c3"]),
+        BitDropout(p=0.1, columns=[f"c{i}" for i in range(4, 20)]),
+    )
+    fitted = fit_views(pipe, X, seed=0, feature_names=names, validated=True)
+    assert calls == []
+    assert fitted[1].columns_.tolist() == list(range(4, 20))
+    assert fitted[0].feature_names_in_.tolist() == names.tolist()
+    assert fitted[1].n_features_in_ == 20
+    (X_cols,) = seen
+    assert np.shares_memory(X_cols, X)  # a view of the four columns, not a copy
+    # invalid parameters are still refused
+    with pytest.raises(ValueError, match="std"):
+        fit_views(make_pipeline(ConditionJitter(std=-1.0)), X, seed=0, validated=True)
+
+
+def test_fit_views_of_validated_X_uses_a_subclass_own_fit():
+    class OwnFit(ConditionJitter):
+        def fit(self, X, y=None):
+            self.saw_ = type(X)
+            return super().fit(X, y)
+
+    X = _mof_like(np.random.default_rng(0))
+    names = [f"c{i}" for i in range(20)]
+    fitted = fit_views(OwnFit(std=0.1), X, seed=0, feature_names=names, validated=True)
+    assert fitted.saw_ is pd.DataFrame
+
+
+def test_embedder_fit_validates_X_once(monkeypatch):
+    """ContrastiveEmbedder validates X; its augmenters do not scan it again."""
+    import warnings
+
+    import skcontrast.augment._base as base
+    from skcontrast.embed import ContrastiveEmbedder
+
+    calls = []
+    real = base.validate_float
+    monkeypatch.setattr(base, "validate_float", lambda *a, **k: calls.append(1) or real(*a, **k))
+    X = _mof_like(np.random.default_rng(0), n=64).astype(np.float32)
+    emb = ContrastiveEmbedder(
+        hidden_dims=(8,),
+        n_components=4,
+        projection_dim=4,
+        batch_size=32,
+        max_epochs=1,
+        augmenter=_mof_pipelines()["issue 17"],
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # one epoch may sit near chance
+        emb.fit(X)
+    assert calls == []
+    assert emb.augmenter_[1].columns_.tolist() == list(range(4, 20))
