@@ -448,3 +448,22 @@ def test_pickle_of_a_fitted_embedder_is_byte_identical_after_a_round_trip():
     loaded = pickle.loads(blob)
     assert pickle.dumps(loaded) == blob
     np.testing.assert_array_equal(loaded.transform(X), emb.transform(X))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("hidden_dims", (10**7,), "describe an encoder of"),
+        ("projection_dim", 10**7, "describe a projection head of"),
+        ("n_components", 0, "encoder widths must be positive ints"),
+    ],
+)
+def test_parameters_inflated_beyond_the_saved_weights_are_refused_before_building(
+    field, value, match
+):
+    """A crafted state cannot make loading allocate modules its weights do not fill."""
+    emb, _ = _fitted_embedder()
+    state = emb.__getstate__()
+    state["_fitted_params"] = {**state["_fitted_params"], field: value}
+    with pytest.raises(ValueError, match=match):
+        type(emb).__new__(type(emb)).__setstate__(state)

@@ -16,6 +16,7 @@ imported by a name found in the data.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 
 import torch
@@ -109,6 +110,7 @@ def rebuild_net(embedder, state: dict) -> ContrastiveNet:
     for name, value in (("n_features_in_", n_features), ("_n_features_out", width)):
         if not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(f"the saved {name} must be a positive int, got {value!r}.")
+    _check_sizes_before_building(encoder_param, fitted, int(n_features), int(width), state)
     monitor = state.get("early_stopping_monitor")
     with torch.random.fork_rng(devices=[]):  # the modules' initial weights are overwritten
         encoder = build_encoder(
@@ -139,6 +141,58 @@ def rebuild_net(embedder, state: dict) -> ContrastiveNet:
         )
     net.load_plain_state(state)
     return net
+
+
+def _linear_stack_size(widths: list[int]) -> int:
+    """The number of weights of Linear layers chaining ``widths`` (with biases)."""
+    return sum(a * b + b for a, b in itertools.pairwise(widths))
+
+
+def _saved_size(part, name: str) -> int:
+    if part is None:
+        return 0
+    if type(part) is not dict:
+        raise TypeError(f"the saved {name} weights must be a dict of arrays.")
+    return sum(int(getattr(value, "size", 1)) for value in part.values())
+
+
+def _check_sizes_before_building(encoder_param, fitted, n_features, width, state) -> None:
+    """Refuse a file whose parameters describe modules other than its saved weights.
+
+    Checked before any module is built, so that a crafted file cannot make
+    loading allocate a huge default encoder or head (its ``n_features_in_``,
+    ``hidden_dims`` or ``projection_dim`` inflated) that its weights do not fill.
+    A user's own encoder class is trusted by name and not checked here (its
+    ``load_state_dict`` compares the shapes).
+    """
+    kwargs = fitted.get("encoder_kwargs") or {}
+    if encoder_param is None and type(kwargs) is dict:
+        hidden = kwargs.get("hidden_dims", fitted.get("hidden_dims", ()))
+        n_components = fitted.get("n_components")
+        widths = [n_features, *tuple(hidden), n_components]
+        if not all(isinstance(w, numbers.Integral) and w >= 1 for w in widths):
+            raise ValueError(f"the saved encoder widths must be positive ints, got {widths}.")
+        expected, saved = _linear_stack_size(widths), _saved_size(state.get("module"), "encoder")
+        if expected != saved:
+            raise ValueError(
+                f"the saved parameters describe an encoder of {expected} weights (widths "
+                f"{widths}), but the file holds {saved}: it was not written by skcontrast, "
+                "or was altered; nothing was built."
+            )
+    projection_dim = fitted.get("projection_dim")
+    if projection_dim is not None:
+        if not isinstance(projection_dim, numbers.Integral) or projection_dim < 1:
+            raise ValueError(
+                f"the saved projection_dim must be a positive int, got {projection_dim!r}."
+            )
+        expected = _linear_stack_size([width, width, int(projection_dim)])
+        saved = _saved_size(state.get("head"), "head")
+        if expected != saved:
+            raise ValueError(
+                f"the saved parameters describe a projection head of {expected} weights, but "
+                f"the file holds {saved}: it was not written by skcontrast, or was altered; "
+                "nothing was built."
+            )
 
 
 def _loadable_device(device) -> str:
