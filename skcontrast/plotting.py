@@ -7,7 +7,6 @@ function returns the :class:`matplotlib.figure.Figure` it drew on (the figure of
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 
@@ -223,9 +222,15 @@ def plot_training_curve(
     train_line = ax.plot(epochs, train, marker="o", ms=3, label="train loss")[0]
     if "valid_loss" in history[-1]:
         ax.plot(epochs, history[:, "valid_loss"], marker="s", ms=3, label="validation loss")
-    sizes = _batch_sizes(history)
-    chance_value = _weighted(sizes, loss, "chance_value") if chance else None
-    bound = _weighted(sizes, loss, "lower_bound") if lower_bound and loss is not None else None
+    from skcontrast.embed._diagnostics import last_batch_sizes, weighted_reference
+    from skcontrast.losses import NTXentLoss
+
+    sizes = last_batch_sizes(history)
+    # without a loss: NT-Xent's chance value, and no bound (it needs the temperature)
+    chance_value = (
+        weighted_reference(NTXentLoss() if loss is None else loss, sizes) if chance else None
+    )
+    bound = weighted_reference(loss, sizes, "lower_bound") if lower_bound else None
     if chance_value is not None:
         what = _formula_text(loss, sizes)
         what = f" ({what})" if what else ""
@@ -253,33 +258,6 @@ def plot_training_curve(
     ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
-
-
-def _batch_sizes(history) -> list[int]:
-    """The training batch sizes of the last epoch (skorch's ``batches``), or []."""
-    try:
-        batches = history[-1, "batches"]
-        return [int(b["train_batch_size"]) for b in batches if "train_batch_size" in b]
-    except (KeyError, IndexError, TypeError):
-        return []
-
-
-def _weighted(sizes: list[int], loss, method: str) -> float | None:
-    """``loss.<method>(b)`` averaged over batch sizes weighted by b, as train_loss is.
-
-    Without a loss, the chance value is NT-Xent's log(2b - 1). None when a size
-    is below 2 or the loss has no such value.
-    """
-    if not sizes or min(sizes) < 2:
-        return None
-    if loss is None:
-        values = [math.log(2 * b - 1) for b in sizes] if method == "chance_value" else [None]
-    else:
-        get = getattr(loss, method, None)
-        values = [get(b) for b in sizes] if get is not None else [None]
-    if any(value is None for value in values):
-        return None
-    return float(np.average(values, weights=sizes))
 
 
 def _formula_text(loss, sizes: list[int]) -> str:

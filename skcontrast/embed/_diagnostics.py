@@ -160,6 +160,31 @@ def chance_advice(kind: str, augmenter=None) -> str:
     return _ADVICE.get(kind, _ADVICE["other"])
 
 
+def last_batch_sizes(history) -> list[int]:
+    """The training batch sizes of the last epoch (skorch's ``batches``), or []."""
+    try:
+        batches = history[-1, "batches"]
+        return [int(b["train_batch_size"]) for b in batches if "train_batch_size" in b]
+    except (KeyError, IndexError, TypeError):
+        return []
+
+
+def weighted_reference(loss, sizes: list[int], method: str = "chance_value") -> float | None:
+    """``loss.<method>(b)`` averaged over the batch sizes b, weighted by b as train_loss is.
+
+    ``method`` is ``"chance_value"`` or ``"lower_bound"``. None when there are
+    no batches, a batch has fewer than 2 rows, or the loss has no such value
+    for one of the sizes.
+    """
+    get = getattr(loss, method, None)
+    if not sizes or min(sizes) < 2 or get is None:
+        return None
+    values = {b: get(b) for b in sorted(set(sizes))}
+    if any(value is None for value in values.values()):
+        return None
+    return float(np.average([values[b] for b in sizes], weights=sizes))
+
+
 def chance_level(loss, sizes: list[int]) -> tuple[float | None, str]:
     """The chance value of an epoch's train_loss, and how it was computed.
 
@@ -184,13 +209,13 @@ def chance_level(loss, sizes: list[int]) -> tuple[float | None, str]:
     how : str
         The formula and the batches, for the warning.
     """
-    values = {b: loss.chance_value(b) for b in sorted(set(sizes))}
-    if not sizes or any(value is None for value in values.values()):
+    chance = weighted_reference(loss, sizes, "chance_value")
+    if chance is None:
         return None, ""
+    values = {b: loss.chance_value(b) for b in sorted(set(sizes))}
     formula = getattr(loss, "chance_formula", None) or (
         f"{type(loss).__qualname__}.chance_value(b)"
     )
-    chance = float(np.average([values[b] for b in sizes], weights=sizes))
     counts = sorted(collections.Counter(sizes).items(), reverse=True)
     if len(counts) == 1:
         b = sizes[0]

@@ -25,7 +25,12 @@ from skcontrast.augment._views import fit_views
 
 # _silent lived in this module: pickles of earlier versions name it here
 from skcontrast.embed._callbacks import _silent, make_callbacks  # noqa: F401
-from skcontrast.embed._diagnostics import chance_advice, chance_level, input_kind
+from skcontrast.embed._diagnostics import (
+    chance_advice,
+    chance_level,
+    input_kind,
+    last_batch_sizes,
+)
 from skcontrast.embed._modules import ProjectionHead, build_encoder, output_width
 from skcontrast.embed._net import ContrastiveNet
 from skcontrast.embed._params import changed_fixed_params, fixed_params, resolve_device
@@ -620,12 +625,7 @@ class ContrastiveEmbedder(
         self.net_._set_training(False)
         self.history_ = self.net_.history
         self.n_iter_ = len(self.net_.history)
-        sizes = [
-            int(batch["train_batch_size"])
-            for batch in self.history_[-1, "batches"]
-            if "train_batch_size" in batch
-        ]
-        chance, how = chance_level(self.net_.criterion_, sizes)
+        chance, how = chance_level(self.net_.criterion_, last_batch_sizes(self.history_))
         if chance is None or chance <= 0:  # the loss has no chance value (SupCon)
             return
         last = self.history_[-1, "train_loss"]
