@@ -159,18 +159,22 @@ def patience(early_stopping):
     return early_stopping
 
 
-def make_callbacks(callbacks, early_stopping, validation_fraction, verbose) -> list:
+def early_stopping_monitor(validation_fraction) -> str:
+    """What early stopping watches: ``valid_loss`` with a validation split, else ``train_loss``."""
+    return "valid_loss" if validation_fraction else "train_loss"
+
+
+def make_callbacks(callbacks, early_stopping, monitor: str, verbose) -> list:
     """The callbacks for a new net, from the embedder's parameters.
 
     The user's callbacks are deep-copied (skorch initialises them in place), then
-    come early stopping (on ``valid_loss`` with a validation split, else on
-    ``train_loss``) and, when ``verbose``, a progress bar on a terminal
-    (:class:`TerminalProgressBar`).
+    come early stopping on ``monitor`` (:func:`early_stopping_monitor` at fit;
+    the saved one when a net is rebuilt on load) and, when ``verbose``, a
+    progress bar on a terminal (:class:`TerminalProgressBar`).
     """
     callbacks = copy.deepcopy(list(callbacks or []))
     wait = patience(early_stopping)
     if wait is not False:
-        monitor = "valid_loss" if validation_fraction else "train_loss"
         callbacks.append(
             (
                 "early_stopping",

@@ -24,7 +24,11 @@ from skcontrast.augment import ConditionJitter
 from skcontrast.augment._views import fit_views
 
 # _silent lived in this module: pickles of earlier versions name it here
-from skcontrast.embed._callbacks import _silent, make_callbacks  # noqa: F401
+from skcontrast.embed._callbacks import (  # noqa: F401  (_silent: pickles of earlier versions)
+    _silent,
+    early_stopping_monitor,
+    make_callbacks,
+)
 from skcontrast.embed._diagnostics import (
     chance_advice,
     chance_level,
@@ -485,7 +489,10 @@ class ContrastiveEmbedder(
             augmenter=self.augmenter_,
             loss=self.loss,
             callbacks=make_callbacks(
-                self.callbacks, self.early_stopping, self.validation_fraction, self.verbose
+                self.callbacks,
+                self.early_stopping,
+                early_stopping_monitor(self.validation_fraction),
+                self.verbose,
             ),
             device=self.device_,
             settings={

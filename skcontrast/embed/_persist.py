@@ -112,6 +112,11 @@ def rebuild_net(embedder, state: dict) -> ContrastiveNet:
             raise ValueError(f"the saved {name} must be a positive int, got {value!r}.")
     _check_sizes_before_building(encoder_param, fitted, int(n_features), int(width), state)
     monitor = state.get("early_stopping_monitor")
+    if monitor not in (None, "valid_loss", "train_loss"):
+        raise ValueError(
+            f"the saved early_stopping_monitor must be 'valid_loss', 'train_loss' or None, "
+            f"got {monitor!r}."
+        )
     with torch.random.fork_rng(devices=[]):  # the modules' initial weights are overwritten
         encoder = build_encoder(
             encoder_param,
@@ -128,13 +133,10 @@ def rebuild_net(embedder, state: dict) -> ContrastiveNet:
             head,
             augmenter=embedder.augmenter_,
             loss=fitted["loss"],
-            # the monitor was chosen at fit from validation_fraction, which
-            # partial_fit may have changed since
+            # the monitor chosen at fit (partial_fit may have changed
+            # validation_fraction since)
             callbacks=make_callbacks(
-                fitted["callbacks"],
-                fitted["early_stopping"],
-                1.0 if monitor == "valid_loss" else 0.0,
-                settings["verbose"],
+                fitted["callbacks"], fitted["early_stopping"], monitor, settings["verbose"]
             ),
             device=device,
             settings=settings,
