@@ -77,9 +77,9 @@ def fermentation():
     minutes = np.arange(len(S)) * 1.25
     nearest = np.array([np.argmin(np.abs(minutes - 60 * t)) for t in hplc["time"]])
     pre = make_pipeline(
-        RangeCut(start=950, end=1550, wavenumbers=wavenumbers),
+        RangeCut(start=950, end=1550, x_axis=wavenumbers),
         LinearCorrection(),
-        SavitzkyGolay(window_size=15, polynomial_order=2, derivate_order=1),
+        SavitzkyGolay(window_length=15, polyorder=2, deriv=1),
     )
     P = pre.fit_transform(S)
     probes = {
