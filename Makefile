@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints/dev.txt
 	@test -x $(PY) || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "installing skcontrast and its dependencies into $(VENV) (pins: constraints/dev.txt)"
 	@$(PY) -m pip install -q --upgrade pip $(PIP_QUIET)
-	@$(PY) -m pip install -q -c constraints/dev.txt -e ".[test,plot,faiss,docs]" $(PIP_QUIET)
+	@$(PY) -m pip install -q -c constraints/dev.txt -e ".[test,plot,faiss,docs,dask]" $(PIP_QUIET)
 	@touch $(STAMP)
 
 demo: $(STAMP)
