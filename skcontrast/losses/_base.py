@@ -170,8 +170,8 @@ class ContrastiveLoss(nn.Module, abc.ABC):
 
         With ``gather_distributed`` True and a default process group of two or
         more processes initialised, every process's rows, concatenated in rank
-        order, through an autograd-aware all_gather
-        (:func:`torch.distributed.nn.functional.all_gather`); otherwise the
+        order, through an autograd-aware all_gather (whose backward sums the
+        processes' gradients, as lightly's ``GatherLayer``); otherwise the
         arguments unchanged. Row i of the gathered ``z1`` and ``z2`` (and
         labels, groups) still come from one row of the global batch, so a loss
         computed on them is the single-process loss of the global batch, on

@@ -161,11 +161,32 @@ def local_bounds(n_rows: int, rank: int, world_size: int) -> tuple[int, int]:
     return start, start + base + (1 if rank < extra else 0)
 
 
+class _AllGatherRows(torch.autograd.Function):
+    """``dist.all_gather`` whose backward sums every process's gradient for each part.
+
+    The pattern of SimCLR's and lightly's ``GatherLayer``, on public
+    collectives only (``torch.distributed.nn.functional.all_gather`` is
+    deprecated since torch 2.13, and the functional collectives that replace
+    it are private).
+    """
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor):
+        parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+        dist.all_gather(parts, tensor)
+        return tuple(parts)
+
+    @staticmethod
+    def backward(ctx, *grads: torch.Tensor) -> torch.Tensor:
+        stacked = torch.stack(grads).contiguous()
+        dist.all_reduce(stacked, op=dist.ReduceOp.SUM)
+        return stacked[dist.get_rank()]
+
+
 def gather_rows(*tensors: torch.Tensor | None) -> tuple[torch.Tensor | None, ...]:
     """Every process's rows of each tensor, concatenated in rank order.
 
-    Floating-point tensors go through :func:`torch.distributed.nn.functional.all_gather`,
-    whose backward sums the gradients that all the processes pass back for each
+    Floating-point tensors go through an all_gather whose backward sums the gradients that all the processes pass back for each
     process's rows (as lightly's ``GatherLayer`` does): a loss computed on the
     gathered tensors on every process therefore passes back ``world_size``
     times its gradient, which ``DistributedDataParallel``'s averaging over the
@@ -207,7 +228,7 @@ def gather_rows(*tensors: torch.Tensor | None) -> tuple[torch.Tensor | None, ...
             tensor = torch.cat([tensor, pad])
         tensor = tensor.contiguous()
         if tensor.is_floating_point():
-            parts = torch.distributed.nn.functional.all_gather(tensor)
+            parts = _AllGatherRows.apply(tensor)
         else:
             parts = [torch.empty_like(tensor) for _ in range(world)]
             dist.all_gather(parts, tensor)
