@@ -46,6 +46,7 @@ from skcontrast.embed._targets import (
     requires_labels,
 )
 from skcontrast.losses import LOSSES, ContrastiveLoss
+from skcontrast.utils._distributed import agree_seed
 from skcontrast.utils._docstrings import (
     Substitution,
     _device_docstring,
@@ -152,9 +153,25 @@ class ContrastiveEmbedder(
         nthreads`` in a dask worker, else 1. torch's thread count is
         process-wide, so other threads of the process that start torch work
         during the call use it too. See the user guide's "Threads" section.
+    distributed : bool, default=False
+        Train one model with all the processes of a launcher (``torchrun
+        --nproc_per_node N``, ``accelerate launch``, a multi-node ``torchrun``):
+        each process calls ``fit`` with the whole X and trains on its slice of
+        every global batch of ``batch_size`` rows, inside
+        ``DistributedDataParallel``, with the loss computed over the
+        embeddings of all the processes (the loss's ``gather_distributed``
+        is set during training), so the objective is that of one process on
+        the global batch, and so are the views. The default process group is
+        initialised from the launcher's environment when needed (``nccl`` on
+        CUDA, with ``LOCAL_RANK``'s GPU; ``gloo`` on the CPU), or an existing
+        one is used. Without a launcher (``WORLD_SIZE`` unset or 1) it trains
+        exactly as ``distributed=False``. Afterwards every process holds the
+        same ordinary estimator, which pickles, loads and transforms in a
+        plain process. See the user guide's "Training on several processes".
     %(random_state)s
         Seeds torch (weights, dropout, shuffling), the views and the validation
         split: the same seed on the same device gives the same embedding.
+        With ``distributed=True``, rank 0's seed is used by every process.
     verbose : int, default=0
         1 prints a per-epoch table (``epoch k/n``, losses, duration) and, on a
         terminal, a progress bar. Colours and the bar's redraws are written
@@ -213,6 +230,7 @@ class ContrastiveEmbedder(
         "device": [str, torch.device],
         "callbacks": [None, list],
         "n_threads": [None, Interval(numbers.Integral, 1, None, closed="left")],
+        "distributed": ["boolean"],
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
     }
@@ -237,6 +255,7 @@ class ContrastiveEmbedder(
         device="auto",
         callbacks=None,
         n_threads=None,
+        distributed=False,
         random_state=None,
         verbose=0,
     ):
@@ -257,6 +276,7 @@ class ContrastiveEmbedder(
         self.device = device
         self.callbacks = callbacks
         self.n_threads = n_threads
+        self.distributed = distributed
         self.random_state = random_state
         self.verbose = verbose
 
@@ -432,6 +452,7 @@ class ContrastiveEmbedder(
             with self._seeded(seed), torch_threads(self.n_threads):
                 if not incremental:
                     self.net_ = self._new_net(X)
+                self.net_.distributed = bool(self.distributed)
                 if group_codes is None:
                     self.net_.partial_fit(X, y_codes)
                 else:  # groups take the place of y (a loss that takes groups needs no y)
@@ -460,7 +481,9 @@ class ContrastiveEmbedder(
         )
         self._check_params_against_data(X)
         self._input_kind = input_kind(X)  # for the advice of the chance-level warning
-        self._seed = draw_seed(check_generator(self.random_state))
+        self._seed = agree_seed(  # rank 0's seed when several processes train
+            draw_seed(check_generator(self.random_state)), self.distributed, self.device
+        )
         self.device_ = resolve_device(self.device)
         augmenter = ConditionJitter(std=0.1) if self.augmenter is None else self.augmenter
         # random_state=None steps get seeds from ours, so make_views(augmenter_, X)
@@ -752,6 +775,7 @@ class ContrastiveEmbedder(
     def __setstate__(self, state):
         state = dict(state)
         state.setdefault("n_threads", None)  # pickled before n_threads existed
+        state.setdefault("distributed", False)  # pickled before distributed existed
         net_state = state.pop(NET_STATE, None)
         super().__setstate__(state)
         if net_state is not None:

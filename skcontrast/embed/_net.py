@@ -14,7 +14,10 @@ pickling); this subclass changes what a batch is and what a training step does:
 - ``criterion`` is ``ContrastiveEmbedder``'s ``loss`` (a registered name, a
   ContrastiveLoss subclass or instance), built by
   :func:`~skcontrast.losses.check_loss` with ``criterion__temperature``;
-- inference returns the encoder output only.
+- inference returns the encoder output only;
+- with ``distributed`` True under a launcher, each process trains on its slice
+  of every global batch inside ``DistributedDataParallel`` and the loss gathers
+  the slices (:meth:`ContrastiveNet.partial_fit`, :mod:`skcontrast.utils._distributed`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import PassthroughScoring, PrintLog
+from skorch.callbacks import PassthroughScoring, PrintLog, ProgressBar
 from skorch.history import History
 
 from skcontrast.augment._views import _steps, apply_tensor_steps
@@ -36,6 +39,7 @@ from skcontrast.embed._batching import BatchData, BatchIterator, _float32
 # earlier versions name them here
 from skcontrast.embed._callbacks import EarlyStoppingWithHead, FiniteLossGuard
 from skcontrast.losses import _temperature_applies, check_loss
+from skcontrast.utils._distributed import all_reduce_mean, local_bounds, start_process_group
 from skcontrast.utils._persistence import (
     array_to_tensor,
     check_plain_data,
@@ -160,6 +164,23 @@ def _set_loss_temperature(net, param: str, value) -> None:
         criterion.temperature = value
 
 
+class _EncoderHead(torch.nn.Module):
+    """Encoder then head as one module, the one ``DistributedDataParallel`` wraps.
+
+    It holds the net's own ``module_`` and ``head_`` (no copies), so the
+    optimizer, the pickles and ``transform`` see the same parameters.
+    """
+
+    def __init__(self, encoder: torch.nn.Module, head: torch.nn.Module | None) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.encoder(x)
+        return z if self.head is None else self.head(z)
+
+
 class ContrastiveNet(NeuralNet):
     """A skorch ``NeuralNet`` that trains an encoder with a contrastive loss.
 
@@ -180,7 +201,13 @@ class ContrastiveNet(NeuralNet):
 
     Labels (y) reach the loss when given; the embedder gives them exactly when
     the loss's ``requires_labels`` is True.
+
+    ``distributed`` (an attribute, False unless the embedder sets it before
+    training): train with all the processes of a launcher; see
+    :meth:`partial_fit`.
     """
+
+    distributed = False
 
     def __init__(
         self,
@@ -419,6 +446,95 @@ class ContrastiveNet(NeuralNet):
             self._register_virtual_param("criterion__temperature", _set_loss_temperature)
         self._view_steps = [] if self.augmenter is None else _steps(self.augmenter)
 
+    # --- several processes ----------------------------------------------------------
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, with all the launcher's processes when ``distributed``.
+
+        With ``distributed`` True and a default process group of two or more
+        processes (initialised here from the launcher's environment when
+        needed; see :func:`~skcontrast.utils._distributed.start_process_group`),
+        every process walks through the same global batches (the same shuffle
+        stream), draws the views of the whole global batch from the same view
+        stream, and keeps its contiguous slice of rows
+        (:func:`~skcontrast.utils._distributed.local_bounds`): the views are
+        those one process would train on. Encoder and head run inside
+        ``DistributedDataParallel`` (which broadcasts rank 0's weights first and
+        averages the gradients), and the loss, switched to
+        ``gather_distributed=True``, is that of the global batch. The batch
+        losses recorded in the history are averaged over the processes, so the
+        loss guard and early stopping decide alike everywhere; processes other
+        than rank 0 print nothing. Afterwards nothing refers to the process
+        group: the net pickles and embeds in a plain process. A single process
+        (no launcher, or ``WORLD_SIZE=1``) trains as with ``distributed`` False.
+
+        Raises
+        ------
+        ValueError
+            When several processes train with a loss whose
+            ``supports_gather_distributed`` is False, or ``batch_size`` is
+            smaller than the number of processes.
+        """
+        if not (self.distributed and start_process_group(self.device)):
+            return super().partial_fit(X, y, classes, **fit_params)
+        with self._multi_process():
+            return super().partial_fit(X, y, classes, **fit_params)
+
+    @contextlib.contextmanager
+    def _multi_process(self):
+        import torch.distributed as dist
+        from torch.nn.parallel import DistributedDataParallel
+
+        rank, world = dist.get_rank(), dist.get_world_size()
+        criterion = self.criterion_
+        if not getattr(criterion, "supports_gather_distributed", False):
+            raise ValueError(
+                f"distributed=True with {world} processes, but the loss "
+                f"{type(criterion).__qualname__} does not support gather_distributed "
+                "(its class attribute supports_gather_distributed is False): each process "
+                "would see only its own rows as negatives. Use a built-in loss, or make "
+                "the loss call self.gather_views (see skcontrast.losses.ContrastiveLoss)."
+            )
+        if int(self.batch_size) < world:
+            raise ValueError(
+                f"batch_size={self.batch_size} is smaller than the number of processes "
+                f"({world}); batch_size is the global batch, split between the processes."
+            )
+        device = self.torch_device
+        device_ids = None
+        if device.type == "cuda":
+            device_ids = [device.index if device.index is not None else torch.cuda.current_device()]
+        state = {
+            "gather": criterion.gather_distributed,
+            "verbose": self.verbose,
+        }
+        criterion.gather_distributed = True
+        ddp = DistributedDataParallel(
+            _EncoderHead(self.module_, self.head_ if self.head is not None else None),
+            device_ids=device_ids,
+        )
+        self.__dict__["_ddp"] = ddp
+        self.__dict__["_rank_world"] = (rank, world)
+        if rank != 0:
+            self.__dict__["_quiet"] = True
+            self.verbose = 0
+        try:
+            yield
+        finally:
+            criterion.gather_distributed = state["gather"]
+            self.verbose = state["verbose"]
+            for key in ("_ddp", "_rank_world", "_quiet"):
+                self.__dict__.pop(key, None)
+
+    def notify(self, method_name, **cb_kwargs):
+        """skorch's ``notify``; progress bars are left out on processes other than rank 0."""
+        if not self.__dict__.get("_quiet"):
+            return super().notify(method_name, **cb_kwargs)
+        getattr(self, method_name)(self, **cb_kwargs)
+        for _, callback in self.callbacks_:
+            if not isinstance(callback, ProgressBar):
+                getattr(callback, method_name)(self, **cb_kwargs)
+        return None
+
     # --- data -------------------------------------------------------------------
     @property
     def torch_device(self) -> torch.device:
@@ -478,11 +594,25 @@ class ContrastiveNet(NeuralNet):
         """The loss of a batch: ``criterion_.forward_views(z1, z2, yb)`` on its two views.
 
         Inside :meth:`grouped`, ``forward_views(z1, z2, None, groups=yb)``.
+        In multi-process training, the views of the whole batch are drawn, and
+        this process keeps its slice of rows of each.
         """
-        z = self.module_(self.two_views(Xb, generator))
-        if self.head is not None:
-            z = self.head_(z)
-        z1, z2 = z.chunk(2, dim=0)
+        views = self.two_views(Xb, generator)
+        split = self.__dict__.get("_rank_world")
+        if split is not None:
+            n = Xb.shape[0]
+            start, stop = local_bounds(n, *split)
+            views = torch.cat([views[start:stop], views[n + start : n + stop]])
+            yb = None if yb is None else yb[start:stop]
+        ddp = self.__dict__.get("_ddp")
+        if ddp is not None and torch.is_grad_enabled():
+            z = ddp(views)
+        else:
+            z = self.module_(views)
+            if self.head is not None:
+                z = self.head_(z)
+        half = views.shape[0] // 2
+        z1, z2 = z[:half], z[half:]
         if self.__dict__.get("_groups_in_y"):
             return self.criterion_.forward_views(z1, z2, None, groups=yb)
         return self.criterion_.forward_views(z1, z2, yb)
@@ -492,7 +622,13 @@ class ContrastiveNet(NeuralNet):
         Xb, yb = batch
         loss = self.contrastive_loss(Xb, yb, self._generator("views", Xb.device, 0))
         loss.backward()
-        return {"loss": loss, "y_pred": None}
+        return {"loss": self._agreed(loss), "y_pred": None}
+
+    def _agreed(self, loss: torch.Tensor) -> torch.Tensor:
+        """The loss to record: averaged over the processes in multi-process training."""
+        if self.__dict__.get("_rank_world") is None:
+            return loss
+        return all_reduce_mean(loss)
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
@@ -511,7 +647,7 @@ class ContrastiveNet(NeuralNet):
         Xb, yb = batch
         with torch.no_grad():
             loss = self.contrastive_loss(Xb, yb, self._generator("valid", Xb.device, 2))
-        return {"loss": loss, "y_pred": None}
+        return {"loss": self._agreed(loss), "y_pred": None}
 
     # --- inference --------------------------------------------------------------
     def embed(self, X, batch_size: int) -> np.ndarray:

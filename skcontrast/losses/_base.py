@@ -10,8 +10,11 @@ import math
 import numbers
 from typing import ClassVar
 
+import numpy as np
 import torch
 from torch import nn
+
+from skcontrast.utils._distributed import gather_rows, is_multi_process
 
 
 def _check_batch_size(batch_size: int) -> int:
@@ -62,6 +65,19 @@ class ContrastiveLoss(nn.Module, abc.ABC):
         formula of the batch size b, for messages (``"log(2b - 1)"`` for
         :class:`NTXentLoss`); None when there is no chance value or no short
         formula for it.
+    supports_gather_distributed : bool
+        Class attribute, False by default. True when :meth:`forward_views`
+        honours ``gather_distributed``: it starts with
+        ``z1, z2, labels, groups = self.gather_views(z1, z2, labels, groups)``
+        and computes the loss on what that returns. Every built-in loss does.
+        ``ContrastiveEmbedder(distributed=True)``, when several processes
+        train, sets ``gather_distributed`` to True on its loss during training
+        and refuses (ValueError naming the loss) a loss without this support.
+    gather_distributed : bool
+        False unless set (the built-in losses take it in ``__init__``, as
+        lightly's losses do). True, while a default process group of two or
+        more processes is initialised: :meth:`gather_views` gathers every
+        process's rows, so the loss is that of the global batch.
     temperature : float, torch.Tensor or None
         The softmax temperature, for losses that have one (set by their
         ``__init__``); None (set by this base class) for a loss without a
@@ -82,7 +98,9 @@ class ContrastiveLoss(nn.Module, abc.ABC):
     it), accept float16/bfloat16 inputs (the encoder may run under autocast),
     and keep ``labels`` as the third, optional argument even when it ignores
     them, so that the embedder calls every loss the same way. A batch always
-    holds at least 2 rows.
+    holds at least 2 rows (in multi-process training: the global batch, while
+    one process's slice may hold fewer, so a loss that supports
+    ``gather_distributed`` checks the batch size after :meth:`gather_views`).
 
     Examples
     --------
@@ -134,10 +152,60 @@ class ContrastiveLoss(nn.Module, abc.ABC):
     requires_labels: ClassVar[bool] = False
     accepts_groups: ClassVar[bool] = False
     chance_formula: ClassVar[str | None] = None
+    supports_gather_distributed: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__()
         self.temperature: float | torch.Tensor | None = None
+        self.gather_distributed: bool = False
+
+    def gather_views(
+        self,
+        z1: torch.Tensor,
+        z2: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        groups: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """The views (and labels, groups) of the global batch when ``gather_distributed``.
+
+        With ``gather_distributed`` True and a default process group of two or
+        more processes initialised, every process's rows, concatenated in rank
+        order, through an autograd-aware all_gather (whose backward sums the
+        processes' gradients, as lightly's ``GatherLayer``); otherwise the
+        arguments unchanged. Row i of the gathered ``z1`` and ``z2`` (and
+        labels, groups) still come from one row of the global batch, so a loss
+        computed on them is the single-process loss of the global batch, on
+        every process. Its backward passes each process ``world_size`` times
+        the gradient of its own rows: ``DistributedDataParallel`` averages the
+        parameters' gradients over the processes, which gives the gradient of
+        the global-batch loss (the convention of lightly's ``GatherLayer``).
+        The processes may hold different numbers of rows.
+
+        Parameters
+        ----------
+        z1, z2 : torch.Tensor of shape (b, D)
+            This process's embeddings of the two views.
+        labels, groups : torch.Tensor of shape (b,) or None
+            This process's class codes and group codes (bool becomes int64).
+
+        Returns
+        -------
+        tuple of (z1, z2, labels, groups)
+            Of shape (B, D) and (B,) where B is the sum of the processes' b.
+        """
+        if not (self.gather_distributed and is_multi_process()):
+            return z1, z2, labels, groups
+        if z1.shape != z2.shape:  # the shape check of the loss, before a collective
+            raise ValueError(
+                f"z1 and z2 must have the same shape, got {tuple(z1.shape)} and {tuple(z2.shape)}."
+            )
+        z1, z2, labels, groups = gather_rows(
+            z1,
+            z2,
+            None if labels is None else torch.as_tensor(labels, device=z1.device),
+            None if groups is None else torch.as_tensor(groups, device=z1.device),
+        )
+        return z1, z2, labels, groups
 
     @abc.abstractmethod
     def forward_views(
@@ -224,6 +292,12 @@ class ContrastiveLoss(nn.Module, abc.ABC):
         """
         _check_batch_size(batch_size)
         return None
+
+
+def _check_gather(gather_distributed) -> bool:
+    if not isinstance(gather_distributed, (bool, np.bool_)):
+        raise ValueError(f"gather_distributed must be True or False, got {gather_distributed!r}.")
+    return bool(gather_distributed)
 
 
 def _softmax_lower_bound(batch_size: int, n_negatives: int, temperature) -> float:

@@ -10,7 +10,12 @@ from typing import ClassVar
 
 import torch
 
-from skcontrast.losses._base import ContrastiveLoss, _check_batch_size, _softmax_lower_bound
+from skcontrast.losses._base import (
+    ContrastiveLoss,
+    _check_batch_size,
+    _check_gather,
+    _softmax_lower_bound,
+)
 from skcontrast.losses._functional import (
     _check_groups,
     _check_pair,
@@ -22,19 +27,27 @@ from skcontrast.losses._functional import (
     nt_xent,
     supcon,
 )
+from skcontrast.utils._distributed import gather_rows, is_multi_process
 
 
 class _TemperatureLoss(ContrastiveLoss):
-    """A built-in loss: a temperature (> 0) and a reduction ("mean", "sum", "none")."""
+    """A built-in loss: a temperature (> 0), a reduction ("mean", "sum", "none")
+    and ``gather_distributed``."""
 
-    def __init__(self, temperature: float = 0.2, reduction: str = "mean") -> None:
+    supports_gather_distributed: ClassVar[bool] = True
+
+    def __init__(
+        self, temperature: float = 0.2, reduction: str = "mean", gather_distributed: bool = False
+    ) -> None:
         super().__init__()
         self.temperature = _check_temperature(temperature)
         _check_reduction(reduction)
         self.reduction = reduction
+        self.gather_distributed = _check_gather(gather_distributed)
 
     def extra_repr(self) -> str:
-        return f"temperature={self.temperature}, reduction={self.reduction!r}"
+        text = f"temperature={self.temperature}, reduction={self.reduction!r}"
+        return text + (", gather_distributed=True" if self.gather_distributed else "")
 
 
 class NTXentLoss(_TemperatureLoss):
@@ -50,6 +63,12 @@ class NTXentLoss(_TemperatureLoss):
         Softmax temperature (> 0).
     reduction : {"mean", "sum", "none"}, default="mean"
         How the per-anchor terms are combined.
+    gather_distributed : bool, default=False
+        In multi-process training (a default ``torch.distributed`` process
+        group of two or more processes), compute the loss over the
+        embeddings (and labels, groups) of all the processes, gathered with
+        autograd: the loss of the global batch (lightly's parameter; see
+        :meth:`ContrastiveLoss.gather_views`). No effect in a single process.
 
     Attributes
     ----------
@@ -111,6 +130,7 @@ class NTXentLoss(_TemperatureLoss):
             If ``z1`` and ``z2`` are not 2-D of the same shape, B < 2, or
             ``groups`` is not 1-D integer with one entry per row.
         """
+        z1, z2, _, groups = self.gather_views(z1, z2, None, groups)
         if groups is None:
             return nt_xent(z1, z2, self.temperature, self.reduction)
         _check_pair(z1, z2)
@@ -149,6 +169,12 @@ class InfoNCELoss(_TemperatureLoss):
         Softmax temperature (> 0).
     reduction : {"mean", "sum", "none"}, default="mean"
         How the per-anchor terms are combined.
+    gather_distributed : bool, default=False
+        In multi-process training (a default ``torch.distributed`` process
+        group of two or more processes), compute the loss over the
+        embeddings (and labels, groups) of all the processes, gathered with
+        autograd: the loss of the global batch (lightly's parameter; see
+        :meth:`ContrastiveLoss.gather_views`). No effect in a single process.
 
     Attributes
     ----------
@@ -201,6 +227,7 @@ class InfoNCELoss(_TemperatureLoss):
             If ``z1`` and ``z2`` are not 2-D of the same shape, B < 2, or
             ``groups`` is not 1-D integer with one entry per row.
         """
+        z1, z2, _, groups = self.gather_views(z1, z2, None, groups)
         if groups is None:
             return info_nce(z1, z2, self.temperature, self.reduction)
         return info_nce_grouped(z1, z2, groups, self.temperature, self.reduction)
@@ -233,6 +260,12 @@ class SupConLoss(_TemperatureLoss):
         Softmax temperature (> 0).
     reduction : {"mean", "sum", "none"}, default="mean"
         How the per-anchor terms are combined.
+    gather_distributed : bool, default=False
+        In multi-process training (a default ``torch.distributed`` process
+        group of two or more processes), compute the loss over the
+        embeddings (and labels, groups) of all the processes, gathered with
+        autograd: the loss of the global batch (lightly's parameter; see
+        :meth:`ContrastiveLoss.gather_views`). No effect in a single process.
 
     Attributes
     ----------
@@ -277,6 +310,10 @@ class SupConLoss(_TemperatureLoss):
         torch.Tensor
             A scalar, or shape (N,) with ``reduction="none"``.
         """
+        if self.gather_distributed and is_multi_process():
+            labels = torch.as_tensor(labels, device=z.device)
+            if labels.ndim == 1 and labels.shape[0] == z.shape[0]:  # else supcon says why
+                z, labels = gather_rows(z, labels)
         return supcon(z, labels, self.temperature, self.reduction)
 
     def forward_views(
@@ -319,6 +356,7 @@ class SupConLoss(_TemperatureLoss):
                 f"labels must be 1-D with one entry per row of z1: got shape "
                 f"{tuple(labels.shape)} for {z1.shape[0]} rows."
             )
+        z1, z2, labels, _ = self.gather_views(z1, z2, labels)
         return supcon(
             torch.cat([z1, z2]), torch.cat([labels, labels]), self.temperature, self.reduction
         )

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 
-from skcontrast.losses._base import ContrastiveLoss
+from skcontrast.losses._base import ContrastiveLoss, _check_gather
 from skcontrast.losses._functional import _check_pair
 
 
@@ -198,6 +199,13 @@ class VICRegLoss(ContrastiveLoss):
         Weights of the invariance, variance and covariance terms.
     eps : float, default=1e-4
         Added to the variance under the square root.
+    gather_distributed : bool, default=False
+        In multi-process training, compute all three terms on the embeddings
+        of all the processes, gathered with autograd: the loss of the global
+        batch (see :meth:`ContrastiveLoss.gather_views`). lightly's
+        ``VICRegLoss`` gathers for the variance and covariance terms only; the
+        invariance term, a mean over rows, is the same either way when the
+        processes hold equal numbers of rows.
 
     Attributes
     ----------
@@ -217,24 +225,29 @@ class VICRegLoss(ContrastiveLoss):
     VICRegLoss(lambda_param=25.0, mu_param=25.0, nu_param=1.0, eps=0.0001)
     """
 
+    supports_gather_distributed: ClassVar[bool] = True
+
     def __init__(
         self,
         lambda_param: float = 25.0,
         mu_param: float = 25.0,
         nu_param: float = 1.0,
         eps: float = 1e-4,
+        gather_distributed: bool = False,
     ) -> None:
         super().__init__()
         self.lambda_param = _check_weight("lambda_param", lambda_param)
         self.mu_param = _check_weight("mu_param", mu_param)
         self.nu_param = _check_weight("nu_param", nu_param)
         self.eps = _check_weight("eps", eps, positive=True)
+        self.gather_distributed = _check_gather(gather_distributed)
 
     def extra_repr(self) -> str:
-        return (
+        text = (
             f"lambda_param={self.lambda_param}, mu_param={self.mu_param}, "
             f"nu_param={self.nu_param}, eps={self.eps}"
         )
+        return text + (", gather_distributed=True" if self.gather_distributed else "")
 
     def forward_views(
         self, z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor | None = None
@@ -258,6 +271,7 @@ class VICRegLoss(ContrastiveLoss):
         ValueError
             If ``z1`` and ``z2`` are not 2-D of the same shape, or B < 2.
         """
+        z1, z2, _, _ = self.gather_views(z1, z2)
         return vicreg(z1, z2, self.lambda_param, self.mu_param, self.nu_param, self.eps)
 
 
@@ -275,6 +289,12 @@ class BarlowTwinsLoss(ContrastiveLoss):
         Weight of the off-diagonal (redundancy-reduction) term.
     eps : float, default=1e-5
         Added to the variance in the per-view standardisation.
+    gather_distributed : bool, default=False
+        In multi-process training, standardise and cross-correlate the
+        embeddings of all the processes, gathered with autograd: the loss of
+        the global batch, as the reference implementation gets by all-reducing
+        the cross-correlation matrix after a synchronised BatchNorm (see
+        :meth:`ContrastiveLoss.gather_views`).
 
     Attributes
     ----------
@@ -294,13 +314,19 @@ class BarlowTwinsLoss(ContrastiveLoss):
     BarlowTwinsLoss(lambda_param=0.01, eps=1e-05)
     """
 
-    def __init__(self, lambda_param: float = 5e-3, eps: float = 1e-5) -> None:
+    supports_gather_distributed: ClassVar[bool] = True
+
+    def __init__(
+        self, lambda_param: float = 5e-3, eps: float = 1e-5, gather_distributed: bool = False
+    ) -> None:
         super().__init__()
         self.lambda_param = _check_weight("lambda_param", lambda_param)
         self.eps = _check_weight("eps", eps, positive=True)
+        self.gather_distributed = _check_gather(gather_distributed)
 
     def extra_repr(self) -> str:
-        return f"lambda_param={self.lambda_param}, eps={self.eps}"
+        text = f"lambda_param={self.lambda_param}, eps={self.eps}"
+        return text + (", gather_distributed=True" if self.gather_distributed else "")
 
     def forward_views(
         self, z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor | None = None
@@ -324,4 +350,5 @@ class BarlowTwinsLoss(ContrastiveLoss):
         ValueError
             If ``z1`` and ``z2`` are not 2-D of the same shape, or B < 2.
         """
+        z1, z2, _, _ = self.gather_views(z1, z2)
         return barlow_twins(z1, z2, self.lambda_param, self.eps)
