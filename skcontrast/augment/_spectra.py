@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.polynomial.legendre import legvander
 
 from skcontrast.augment._base import BaseAugmenter
 from skcontrast.utils._docstrings import Substitution, _random_state_docstring
@@ -16,10 +17,13 @@ from skcontrast.utils._sklearn import Interval, StrOptions
 #: Points per block when warping on the CPU (see ``SpectrumAugmenter._warp_blocks``).
 _CPU_BLOCK = 1 << 21
 
+#: Random cosines summed into the smooth gain (see ``SpectrumAugmenter._smooth_gain``).
+_N_COSINES = 16
+
 
 @Substitution(random_state=_random_state_docstring)
 class SpectrumAugmenter(BaseAugmenter):
-    """Make views of spectra: shift, stretch, baseline, scaling, noise, band dropout.
+    """Make views of spectra: shift, stretch, scaling, gain, baselines, noise, band dropout.
 
     Rows are spectra sampled on a common axis (the selected columns, in order).
     Each row of a view gets, in this order and all vectorised over the batch:
@@ -28,10 +32,16 @@ class SpectrumAugmenter(BaseAugmenter):
        positions ``c + (i - c) / a - s`` (``c`` the centre of the axis, ``s`` an
        integer uniform in ``[-max_shift, max_shift]``, ``a = exp(N(0,
        stretch_std))``), repeating the edge values outside the axis;
-    2. intensity scaling by ``1 + N(0, scale_std)``;
+    2. intensity scaling by ``1 + N(0, scale_std)``, and a smooth gain along the
+       axis, ``x * (1 + g(i))`` with ``g`` a random smooth curve of standard
+       deviation ``gain_std`` at every point and length scale
+       ``gain_length_scale`` (a fraction of the axis length);
     3. a linear baseline ``offset + slope * (i - c)`` with ``offset ~ N(0,
        baseline_offset_std)`` and ``slope ~ N(0, baseline_slope_std)`` (per
-       index);
+       index), and a curved baseline ``sum_k a_k P_k(t)`` with ``P_k`` the
+       Legendre polynomials of degree 2 to ``baseline_curve_degree`` on the
+       axis mapped to ``t`` in [-1, 1] and ``a_k ~ N(0, baseline_curve_std)``
+       (each term's value at either end of the axis is ``± a_k``);
     4. Gaussian noise ``N(0, noise_std)`` on every point;
     5. band dropout: with probability ``band_dropout_prob`` a contiguous window
        of width uniform in ``[1, band_max_width]`` is replaced by the straight
@@ -44,6 +54,28 @@ class SpectrumAugmenter(BaseAugmenter):
 
     ``augment`` draws a new view at each call; ``transform`` is the identity;
     ``fit_transform`` returns one training view.
+
+    **Which view for which variability.**
+
+    - *Multiplicative scatter* (path length, particle size, packing), the model
+      that MSC corrects, ``x ≈ a + b * x_ref`` (Geladi, MacDougall and Martens,
+      Appl. Spectrosc. 39 (1985) 491): ``scale_std`` draws the gain ``b`` and
+      ``baseline_offset_std`` the offset ``a``, so that a view is ``a + b * x``.
+      MSC maps such a view back onto the correction of ``x`` itself, whatever
+      ``a`` and ``b``: these two parameters *are* the scatter view, and no
+      separate parameter repeats them.
+    - *Baseline drift with curvature*: ``baseline_slope_std`` and
+      ``baseline_curve_std`` add the polynomial baseline terms that extended
+      MSC models (Martens and Stark, J. Pharm. Biomed. Anal. 9 (1991) 625).
+    - *Wavelength-dependent response* (a lamp, detector or optics differing
+      between instruments or ageing; the differences that piecewise direct
+      standardisation corrects, Wang, Veltkamp and Kowalski, Anal. Chem. 63
+      (1991) 2750): ``gain_std``. The curve is a sum of 16 random cosines
+      whose frequencies are drawn from a Gaussian of standard deviation
+      ``1 / gain_length_scale`` (random Fourier features, Rahimi and Recht,
+      NeurIPS 2007), so ``g`` has, at every point, standard deviation
+      ``gain_std`` and, between points a distance ``d`` apart (in fractions of
+      the axis), correlation ``exp(-d**2 / (2 * gain_length_scale**2))``.
 
     **Relative or data units.** Under ``units="data"`` (the default) the
     additive strengths (``noise_std``, ``baseline_offset_std``,
@@ -59,6 +91,10 @@ class SpectrumAugmenter(BaseAugmenter):
     stay in points (a shift is a property of the instrument's grid: choose it
     below a peak's half-width, in points) and ``stretch_std`` is already a
     fraction. ``scale_std`` is a fraction under both.
+
+    The curved baseline (``baseline_curve_std``) is in the units of
+    ``units`` like the offset; the gains (``scale_std``, ``gain_std``) are
+    fractions under both.
 
     The default stays ``"data"`` so that existing recipes, stated in the units
     of the measurements, keep their meaning; prefer ``"relative"`` when one
@@ -82,6 +118,23 @@ class SpectrumAugmenter(BaseAugmenter):
     baseline_offset_std : float >= 0, default=0.0
         Standard deviation of the baseline offset (in the units given by
         ``units``).
+    baseline_curve_std : float >= 0, default=0.0
+        Standard deviation of each Legendre coefficient of the curved baseline
+        (degrees 2 to ``baseline_curve_degree``), in the units given by
+        ``units``. Use it for baselines that bow (scattering, fluorescence,
+        drift of a stored reference).
+    baseline_curve_degree : int >= 2, default=2
+        Highest degree of the curved baseline; keep it low (2 or 3) so that the
+        baseline stays broader than any band.
+    gain_std : float >= 0, default=0.0
+        Standard deviation, at every point, of the smooth relative gain
+        ``g`` (0.02: the response varies by about ± 2 %% along the axis; a
+        fraction under both ``units``). Use it when instruments or lamps differ
+        in their response along the axis.
+    gain_length_scale : float > 0, default=0.2
+        Length scale of ``g`` as a fraction of the axis length (0.2: the gain
+        varies over about a fifth of the axis). Keep it well above a band's
+        width, or the gain reshapes bands.
     max_shift : int >= 0, default=0
         Largest index shift, in points.
     stretch_std : float >= 0, default=0.0
@@ -147,6 +200,10 @@ class SpectrumAugmenter(BaseAugmenter):
         "stretch_std": [Interval(Real, 0, None, closed="left")],
         "band_dropout_prob": [Interval(Real, 0, 1, closed="both")],
         "band_max_width": [Interval(Integral, 1, None, closed="left")],
+        "baseline_curve_std": [Interval(Real, 0, None, closed="left")],
+        "baseline_curve_degree": [Interval(Integral, 2, None, closed="left")],
+        "gain_std": [Interval(Real, 0, None, closed="left")],
+        "gain_length_scale": [Interval(Real, 0, None, closed="neither")],
         "normalize": [None, StrOptions({"minmax", "l2", "snv"})],
         "units": [StrOptions({"data", "relative"})],
     }
@@ -159,6 +216,8 @@ class SpectrumAugmenter(BaseAugmenter):
         "max_shift": 0,
         "stretch_std": 0.0,
         "band_dropout_prob": 0.0,
+        "baseline_curve_std": 0.0,
+        "gain_std": 0.0,
         "normalize": None,
     }
 
@@ -173,6 +232,10 @@ class SpectrumAugmenter(BaseAugmenter):
         stretch_std=0.0,
         band_dropout_prob=0.0,
         band_max_width=30,
+        baseline_curve_std=0.0,
+        baseline_curve_degree=2,
+        gain_std=0.0,
+        gain_length_scale=0.2,
         normalize=None,
         units="data",
         columns=None,
@@ -186,6 +249,10 @@ class SpectrumAugmenter(BaseAugmenter):
         self.stretch_std = stretch_std
         self.band_dropout_prob = band_dropout_prob
         self.band_max_width = band_max_width
+        self.baseline_curve_std = baseline_curve_std
+        self.baseline_curve_degree = baseline_curve_degree
+        self.gain_std = gain_std
+        self.gain_length_scale = gain_length_scale
         self.normalize = normalize
         self.units = units
         self.columns = columns
@@ -205,6 +272,10 @@ class SpectrumAugmenter(BaseAugmenter):
         self._tilt_axis = self._axis / (n - 1) if n > 1 else self._axis.copy()
         # The axis in grid_sample's normalised coordinates.
         self._unit_axis = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
+        # Legendre polynomials of degree 2..baseline_curve_degree on it, one per row
+        self._curve_basis = legvander(self._unit_axis, self.baseline_curve_degree)[:, 2:].T.copy()
+        # the axis from 0 to 1, for the smooth gain
+        self._frac_axis = (self._unit_axis + 1.0) / 2.0
 
     def _augment_block(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         b, n = X.shape
@@ -218,6 +289,9 @@ class SpectrumAugmenter(BaseAugmenter):
         # scaled, while it is still in cache.
         warp = (self.max_shift > 0 or self.stretch_std > 0) and n > 1
         scale = z[:, 0].mul(self.scale_std).add_(1.0)[:, None] if self.scale_std > 0 else None
+        if self.gain_std > 0:  # a per-point factor, (b, n)
+            gain = self._smooth_gain(b, generator, dev, dt).add_(1.0)
+            scale = gain if scale is None else gain.mul_(scale)
         out, owned = X, False
         # each row's spread, for strengths in relative units (on the input, before any view)
         spread = self._row_spread(X) if self.units == "relative" else None
@@ -262,6 +336,14 @@ class SpectrumAugmenter(BaseAugmenter):
                 offset = z[:, 2:3] * self.baseline_offset_std
                 out.add_(offset if spread is None else offset.mul_(spread))
 
+        if self.baseline_curve_std > 0:
+            if not owned:
+                out, owned = X.clone(), True
+            basis = self._tensor("_curve_basis", dev, dt)
+            coef = torch.randn((b, basis.shape[0]), generator=generator, device=dev, dtype=dt)
+            coef.mul_(self.baseline_curve_std)
+            out.addmm_(coef if spread is None else coef.mul_(spread), basis)
+
         if self.band_dropout_prob > 0:
             if not owned:
                 out, owned = X.clone(), True
@@ -272,6 +354,21 @@ class SpectrumAugmenter(BaseAugmenter):
                 out, owned = X.clone(), True
             self._normalize_(out)
         return out if owned else X.clone()
+
+    def _smooth_gain(self, b: int, generator, dev, dt) -> torch.Tensor:
+        """``g``, shape (b, n): per row a sum of ``_N_COSINES`` random cosines with
+        frequencies ~ N(0, 1 / gain_length_scale**2) (per axis length) and uniform
+        phases (random Fourier features of a squared-exponential kernel, Rahimi and
+        Recht 2007), scaled to standard deviation gain_std at every point."""
+        k = _N_COSINES
+        freq = torch.randn((b, k, 1), generator=generator, device=dev, dtype=dt)
+        freq.div_(self.gain_length_scale)
+        phase = torch.rand((b, k, 1), generator=generator, device=dev, dtype=dt)
+        phase.mul_(2 * np.pi)
+        amp = torch.randn((b, 1, k), generator=generator, device=dev, dtype=dt)
+        amp.mul_(self.gain_std * np.sqrt(2.0 / k))
+        cosines = torch.addcmul(phase, freq, self._tensor("_frac_axis", dev, dt)).cos_()
+        return torch.bmm(amp, cosines).squeeze_(1)
 
     @staticmethod
     def _row_spread(X: torch.Tensor) -> torch.Tensor:
@@ -286,9 +383,19 @@ class SpectrumAugmenter(BaseAugmenter):
         # data units
         state = dict(state)
         state.setdefault("units", "data")
+        for name, value in (
+            ("baseline_curve_std", 0.0),
+            ("baseline_curve_degree", 2),
+            ("gain_std", 0.0),
+            ("gain_length_scale", 0.2),
+        ):
+            state.setdefault(name, value)
         if "_tilt_axis" not in state and "_axis" in state:
-            n = state["_axis"].shape[0]
-            state["_tilt_axis"] = state["_axis"] / (n - 1) if n > 1 else state["_axis"].copy()
+            axis, unit = state["_axis"], state["_unit_axis"]
+            n = axis.shape[0]
+            state["_tilt_axis"] = axis / (n - 1) if n > 1 else axis.copy()
+            state["_curve_basis"] = legvander(unit, 2)[:, 2:].T.copy()
+            state["_frac_axis"] = (unit + 1.0) / 2.0
         super().__setstate__(state)
 
     def _warp_blocks(self, X: torch.Tensor, z: torch.Tensor, u: torch.Tensor):

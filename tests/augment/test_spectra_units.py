@@ -34,6 +34,9 @@ relative_strengths = st.fixed_dictionaries(
         "stretch_std": st.floats(0, 0.05),
         "band_dropout_prob": st.floats(0, 1),
         "band_max_width": st.integers(1, 8),
+        "baseline_curve_std": st.floats(0, 0.5),
+        "baseline_curve_degree": st.integers(2, 4),
+        "gain_std": st.floats(0, 0.2),
     }
 )
 
@@ -61,9 +64,11 @@ def test_relative_views_are_invariant_to_rescaling(params, c, d, seed):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_offset_free_relative_views_are_invariant_to_a_shift(params, k, seed):
-    """Without intensity scaling, augment(X + k) == augment(X) + k."""
+    """Without intensity scaling or gain, augment(X + k) == augment(X) + k."""
     X = _spectra(np.random.default_rng(seed % 1000), n=12, d=40)
-    aug = SpectrumAugmenter(**{**params, "scale_std": 0.0}, units="relative", random_state=seed)
+    aug = SpectrumAugmenter(
+        **{**params, "scale_std": 0.0, "gain_std": 0.0}, units="relative", random_state=seed
+    )
     view = aug.fit(X).augment(X)
     shifted = aug.fit(X + k).augment(X + k)
     np.testing.assert_allclose(shifted, view + k, rtol=0, atol=1e-9 * (1 + abs(k)))
