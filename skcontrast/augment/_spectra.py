@@ -79,30 +79,28 @@ class SpectrumAugmenter(BaseAugmenter):
 
     **Relative or data units.** Under ``units="data"`` (the default) the
     additive strengths (``noise_std``, ``baseline_offset_std``,
-    ``baseline_slope_std``) are in the units of the spectra, and the slope is
-    per index of the axis. Under ``units="relative"`` they are multiples of each
-    spectrum's own spread (the population standard deviation of the row over
-    the selected columns, computed on the input at each call, on its device; a
-    constant row gets none of them), and ``baseline_slope_std`` is the tilt from
-    one end of the axis to the other: one setting then means the same on a
-    100-point and a 1 841-point spectrum, on absorbances or after SNV, and
-    ``augment(c * X)`` equals ``c * augment(X)`` for ``c > 0``. The axis
-    parameters do not depend on ``units``: ``max_shift`` and ``band_max_width``
-    stay in points (a shift is a property of the instrument's grid: choose it
-    below a peak's half-width, in points) and ``stretch_std`` is already a
-    fraction. ``scale_std`` is a fraction under both.
-
-    The curved baseline (``baseline_curve_std``) is in the units of
-    ``units`` like the offset; the gains (``scale_std``, ``gain_std``) are
-    fractions under both.
+    ``baseline_slope_std``, ``baseline_curve_std``) are in the units of the
+    spectra, and the slope is per index of the axis. Under
+    ``units="relative"`` they are multiples of each spectrum's own spread (the
+    population standard deviation of the row over the selected columns,
+    computed on the input at each call, on its device; a constant row gets none
+    of them), and ``baseline_slope_std`` is the tilt from one end of the axis
+    to the other: one setting then means the same on a 100-point and a 1
+    841-point spectrum, on absorbances or after SNV, and ``augment(c * X)``
+    equals ``c * augment(X)`` for ``c > 0``. The gains (``scale_std``,
+    ``gain_std``) are fractions under both. The axis parameters do not depend
+    on ``units``: ``max_shift`` and ``band_max_width`` stay in points (a shift
+    is a property of the instrument's grid: choose it below a peak's
+    half-width, in points), ``stretch_std`` is already a fraction and
+    ``gain_length_scale`` a fraction of the axis length.
 
     The default stays ``"data"`` so that existing recipes, stated in the units
     of the measurements, keep their meaning; prefer ``"relative"`` when one
     setting must carry across instruments, lengths or preprocessing (a slope of
-    0.0015 per point is a tilt of ±1.4 across a 1 841-point spectrum, more than
-    the whole spread of an SNV-normalised one; ``baseline_slope_std=0.1`` under
-    ``"relative"`` is a tilt of 10 %% of the spectrum's spread whatever its
-    length).
+    0.0015 per point tilts the ends of a 1 841-point spectrum by ±1.4, more
+    than the whole spread, 1, of an SNV-normalised one;
+    ``baseline_slope_std=0.1`` under ``"relative"`` is a tilt of 10 %% of each
+    spectrum's spread whatever its length).
 
     Parameters
     ----------
@@ -148,8 +146,9 @@ class SpectrumAugmenter(BaseAugmenter):
     normalize : {None, "minmax", "l2", "snv"}, default=None
         Per-row normalisation applied last.
     units : {"data", "relative"}, default="data"
-        The units of ``noise_std``, ``baseline_offset_std`` and
-        ``baseline_slope_std``: those of the spectra (the slope per index), or
+        The units of ``noise_std``, ``baseline_offset_std``,
+        ``baseline_slope_std`` and ``baseline_curve_std``: those of the spectra
+        (the slope per index), or
         multiples of each spectrum's spread (the slope end to end). See
         "Relative or data units" above.
     columns : None, array-like of int, bool or str, or slice, default=None
