@@ -271,6 +271,11 @@ def main() -> None:
     )
     aug = SpectrumAugmenter(**recipe, random_state=0).fit(X)
     aug_norm = SpectrumAugmenter(**recipe, normalize="minmax", random_state=0).fit(X)
+    # the same views in relative units, and with the curved baseline and smooth gain
+    aug_rel = SpectrumAugmenter(**recipe, units="relative", random_state=0).fit(X)
+    aug_new = SpectrumAugmenter(
+        **recipe, baseline_curve_std=0.02, gain_std=0.02, units="relative", random_state=0
+    ).fit(X)
     gen = torch.Generator().manual_seed(0)
 
     rows = [
@@ -308,6 +313,12 @@ def main() -> None:
                 lambda: aug_norm.augment_tensor(Xt, gen)
             ),
             "(c) skcontrast SpectrumAugmenter.augment, NumPy (6 ops)": lambda: aug.augment(X),
+            '(c) ... augment_tensor, units="relative" (6 ops)': (
+                lambda: aug_rel.augment_tensor(Xt, gen)
+            ),
+            '(c) ... augment_tensor, "relative" + curve + gain (8 ops)': (
+                lambda: aug_new.augment_tensor(Xt, gen)
+            ),
             FLOOR: lambda: Xt + torch.randn_like(Xt),
         }
     )

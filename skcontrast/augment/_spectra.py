@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.polynomial.legendre import legvander
 
 from skcontrast.augment._base import BaseAugmenter
 from skcontrast.utils._docstrings import Substitution, _random_state_docstring
@@ -16,10 +17,13 @@ from skcontrast.utils._sklearn import Interval, StrOptions
 #: Points per block when warping on the CPU (see ``SpectrumAugmenter._warp_blocks``).
 _CPU_BLOCK = 1 << 21
 
+#: Random cosines summed into the smooth gain (see ``SpectrumAugmenter._smooth_gain``).
+_N_COSINES = 16
+
 
 @Substitution(random_state=_random_state_docstring)
 class SpectrumAugmenter(BaseAugmenter):
-    """Make views of spectra: shift, stretch, baseline, scaling, noise, band dropout.
+    """Make views of spectra: shift, stretch, scaling, gain, baselines, noise, band dropout.
 
     Rows are spectra sampled on a common axis (the selected columns, in order).
     Each row of a view gets, in this order and all vectorised over the batch:
@@ -28,10 +32,16 @@ class SpectrumAugmenter(BaseAugmenter):
        positions ``c + (i - c) / a - s`` (``c`` the centre of the axis, ``s`` an
        integer uniform in ``[-max_shift, max_shift]``, ``a = exp(N(0,
        stretch_std))``), repeating the edge values outside the axis;
-    2. intensity scaling by ``1 + N(0, scale_std)``;
+    2. intensity scaling by ``1 + N(0, scale_std)``, and a smooth gain along the
+       axis, ``x * (1 + g(i))`` with ``g`` a random smooth curve of standard
+       deviation ``gain_std`` at every point and length scale
+       ``gain_length_scale`` (a fraction of the axis length);
     3. a linear baseline ``offset + slope * (i - c)`` with ``offset ~ N(0,
        baseline_offset_std)`` and ``slope ~ N(0, baseline_slope_std)`` (per
-       index);
+       index), and a curved baseline ``sum_k a_k P_k(t)`` with ``P_k`` the
+       Legendre polynomials of degree 2 to ``baseline_curve_degree`` on the
+       axis mapped to ``t`` in [-1, 1] and ``a_k ~ N(0, baseline_curve_std)``
+       (each term's value at either end of the axis is ``± a_k``);
     4. Gaussian noise ``N(0, noise_std)`` on every point;
     5. band dropout: with probability ``band_dropout_prob`` a contiguous window
        of width uniform in ``[1, band_max_width]`` is replaced by the straight
@@ -45,18 +55,86 @@ class SpectrumAugmenter(BaseAugmenter):
     ``augment`` draws a new view at each call; ``transform`` is the identity;
     ``fit_transform`` returns one training view.
 
+    **Which view for which variability.**
+
+    - *Multiplicative scatter* (path length, particle size, packing), the model
+      that MSC corrects, ``x ≈ a + b * x_ref`` (Geladi, MacDougall and Martens,
+      Appl. Spectrosc. 39 (1985) 491): ``scale_std`` draws the gain ``b`` and
+      ``baseline_offset_std`` the offset ``a``, so that a view is ``a + b * x``.
+      MSC maps such a view back onto the correction of ``x`` itself, whatever
+      ``a`` and ``b``: these two parameters *are* the scatter view, and no
+      separate parameter repeats them.
+    - *Baseline drift with curvature*: ``baseline_slope_std`` and
+      ``baseline_curve_std`` add the polynomial baseline terms that extended
+      MSC models (Martens and Stark, J. Pharm. Biomed. Anal. 9 (1991) 625).
+    - *Wavelength-dependent response* (a lamp, detector or optics differing
+      between instruments or ageing; the differences that piecewise direct
+      standardisation corrects, Wang, Veltkamp and Kowalski, Anal. Chem. 63
+      (1991) 2750): ``gain_std``. The curve is a sum of 16 random cosines
+      whose frequencies are drawn from a Gaussian of standard deviation
+      ``1 / gain_length_scale`` (random Fourier features, Rahimi and Recht,
+      NeurIPS 2007), so ``g`` has, at every point, standard deviation
+      ``gain_std`` and, between points a distance ``d`` apart (in fractions of
+      the axis), correlation ``exp(-d**2 / (2 * gain_length_scale**2))``.
+
+    **Relative or data units.** Under ``units="data"`` (the default) the
+    additive strengths (``noise_std``, ``baseline_offset_std``,
+    ``baseline_slope_std``, ``baseline_curve_std``) are in the units of the
+    spectra, and the slope is per index of the axis. Under
+    ``units="relative"`` they are multiples of each spectrum's own spread (the
+    population standard deviation of the row over the selected columns,
+    computed on the input at each call, on its device; a constant row gets none
+    of them), and ``baseline_slope_std`` is the tilt from one end of the axis
+    to the other: one setting then means the same on a 100-point and a 1
+    841-point spectrum, on absorbances or after SNV, and ``augment(c * X)``
+    equals ``c * augment(X)`` for ``c > 0``. The gains (``scale_std``,
+    ``gain_std``) are fractions under both. The axis parameters do not depend
+    on ``units``: ``max_shift`` and ``band_max_width`` stay in points (a shift
+    is a property of the instrument's grid: choose it below a peak's
+    half-width, in points), ``stretch_std`` is already a fraction and
+    ``gain_length_scale`` a fraction of the axis length.
+
+    The default stays ``"data"`` so that existing recipes, stated in the units
+    of the measurements, keep their meaning; prefer ``"relative"`` when one
+    setting must carry across instruments, lengths or preprocessing (a slope of
+    0.0015 per point tilts the ends of a 1 841-point spectrum by ±1.4, more
+    than the whole spread, 1, of an SNV-normalised one;
+    ``baseline_slope_std=0.1`` under ``"relative"`` is a tilt of 10 %% of each
+    spectrum's spread whatever its length).
+
     Parameters
     ----------
     noise_std : float >= 0, default=0.02
-        Standard deviation of the additive Gaussian noise.
+        Standard deviation of the additive Gaussian noise (in the units given by
+        ``units``).
     scale_std : float >= 0, default=0.05
         Standard deviation of the multiplicative intensity factor around 1.
     baseline_slope_std : float >= 0, default=0.0
-        Standard deviation of the baseline slope, per index of the axis.
+        Standard deviation of the baseline slope: per index of the axis under
+        ``units="data"``, the end-to-end tilt in multiples of the row's spread
+        under ``units="relative"``.
     baseline_offset_std : float >= 0, default=0.0
-        Standard deviation of the baseline offset.
+        Standard deviation of the baseline offset (in the units given by
+        ``units``).
+    baseline_curve_std : float >= 0, default=0.0
+        Standard deviation of each Legendre coefficient of the curved baseline
+        (degrees 2 to ``baseline_curve_degree``), in the units given by
+        ``units``. Use it for baselines that bow (scattering, fluorescence,
+        drift of a stored reference).
+    baseline_curve_degree : int >= 2, default=2
+        Highest degree of the curved baseline; keep it low (2 or 3) so that the
+        baseline stays broader than any band.
+    gain_std : float >= 0, default=0.0
+        Standard deviation, at every point, of the smooth relative gain
+        ``g`` (0.02: the response varies by about ± 2 %% along the axis; a
+        fraction under both ``units``). Use it when instruments or lamps differ
+        in their response along the axis.
+    gain_length_scale : float > 0, default=0.2
+        Length scale of ``g`` as a fraction of the axis length (0.2: the gain
+        varies over about a fifth of the axis). Keep it well above a band's
+        width, or the gain reshapes bands.
     max_shift : int >= 0, default=0
-        Largest index shift.
+        Largest index shift, in points.
     stretch_std : float >= 0, default=0.0
         Standard deviation of the log stretch factor of the axis (0.015 stretches
         by about ±1.5 %%).
@@ -67,6 +145,12 @@ class SpectrumAugmenter(BaseAugmenter):
         ``band_dropout_prob > 0``.
     normalize : {None, "minmax", "l2", "snv"}, default=None
         Per-row normalisation applied last.
+    units : {"data", "relative"}, default="data"
+        The units of ``noise_std``, ``baseline_offset_std``,
+        ``baseline_slope_std`` and ``baseline_curve_std``: those of the spectra
+        (the slope per index), or
+        multiples of each spectrum's spread (the slope end to end). See
+        "Relative or data units" above.
     columns : None, array-like of int, bool or str, or slice, default=None
         The columns holding the spectrum (all when None), in axis order. Others
         are left bit-identical.
@@ -115,7 +199,12 @@ class SpectrumAugmenter(BaseAugmenter):
         "stretch_std": [Interval(Real, 0, None, closed="left")],
         "band_dropout_prob": [Interval(Real, 0, 1, closed="both")],
         "band_max_width": [Interval(Integral, 1, None, closed="left")],
+        "baseline_curve_std": [Interval(Real, 0, None, closed="left")],
+        "baseline_curve_degree": [Interval(Integral, 2, None, closed="left")],
+        "gain_std": [Interval(Real, 0, None, closed="left")],
+        "gain_length_scale": [Interval(Real, 0, None, closed="neither")],
         "normalize": [None, StrOptions({"minmax", "l2", "snv"})],
+        "units": [StrOptions({"data", "relative"})],
     }
 
     _zero_strength: ClassVar[dict] = {
@@ -126,6 +215,8 @@ class SpectrumAugmenter(BaseAugmenter):
         "max_shift": 0,
         "stretch_std": 0.0,
         "band_dropout_prob": 0.0,
+        "baseline_curve_std": 0.0,
+        "gain_std": 0.0,
         "normalize": None,
     }
 
@@ -140,7 +231,12 @@ class SpectrumAugmenter(BaseAugmenter):
         stretch_std=0.0,
         band_dropout_prob=0.0,
         band_max_width=30,
+        baseline_curve_std=0.0,
+        baseline_curve_degree=2,
+        gain_std=0.0,
+        gain_length_scale=0.2,
         normalize=None,
+        units="data",
         columns=None,
         random_state=None,
     ):
@@ -152,7 +248,12 @@ class SpectrumAugmenter(BaseAugmenter):
         self.stretch_std = stretch_std
         self.band_dropout_prob = band_dropout_prob
         self.band_max_width = band_max_width
+        self.baseline_curve_std = baseline_curve_std
+        self.baseline_curve_degree = baseline_curve_degree
+        self.gain_std = gain_std
+        self.gain_length_scale = gain_length_scale
         self.normalize = normalize
+        self.units = units
         self.columns = columns
         self.random_state = random_state
 
@@ -165,9 +266,15 @@ class SpectrumAugmenter(BaseAugmenter):
                 "set band_dropout_prob=0."
             )
         centre = (n - 1) / 2.0
-        self._axis = np.arange(n, dtype=np.float64) - centre  # baseline abscissa
+        self._axis = np.arange(n, dtype=np.float64) - centre  # baseline abscissa, per index
+        # the same from -1/2 to 1/2: a slope on it is the tilt from one end to the other
+        self._tilt_axis = self._axis / (n - 1) if n > 1 else self._axis.copy()
         # The axis in grid_sample's normalised coordinates.
         self._unit_axis = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
+        # Legendre polynomials of degree 2..baseline_curve_degree on it, one per row
+        self._curve_basis = legvander(self._unit_axis, self.baseline_curve_degree)[:, 2:].T.copy()
+        # the axis from 0 to 1, for the smooth gain
+        self._frac_axis = (self._unit_axis + 1.0) / 2.0
 
     def _augment_block(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         b, n = X.shape
@@ -181,10 +288,17 @@ class SpectrumAugmenter(BaseAugmenter):
         # scaled, while it is still in cache.
         warp = (self.max_shift > 0 or self.stretch_std > 0) and n > 1
         scale = z[:, 0].mul(self.scale_std).add_(1.0)[:, None] if self.scale_std > 0 else None
+        if self.gain_std > 0:  # a per-point factor, (b, n)
+            gain = self._smooth_gain(b, generator, dev, dt).add_(1.0)
+            scale = gain if scale is None else gain.mul_(scale)
         out, owned = X, False
+        # each row's spread, for strengths in relative units (on the input, before any view)
+        spread = self._row_spread(X) if self.units == "relative" else None
         if self.noise_std > 0:
             out = torch.empty_like(X, memory_format=torch.contiguous_format)
             out.normal_(0.0, self.noise_std, generator=generator)
+            if spread is not None:
+                out.mul_(spread)
             owned = True
         if warp:
             if not owned:
@@ -212,9 +326,22 @@ class SpectrumAugmenter(BaseAugmenter):
             if not owned:
                 out, owned = X.clone(), True
             if self.baseline_slope_std > 0:
-                out.addr_(z[:, 1] * self.baseline_slope_std, self._tensor("_axis", dev, dt))
+                slope = z[:, 1] * self.baseline_slope_std
+                if spread is None:  # per index
+                    out.addr_(slope, self._tensor("_axis", dev, dt))
+                else:  # end-to-end tilt, in multiples of the row's spread
+                    out.addr_(slope.mul_(spread[:, 0]), self._tensor("_tilt_axis", dev, dt))
             if self.baseline_offset_std > 0:
-                out.add_(z[:, 2:3] * self.baseline_offset_std)
+                offset = z[:, 2:3] * self.baseline_offset_std
+                out.add_(offset if spread is None else offset.mul_(spread))
+
+        if self.baseline_curve_std > 0:
+            if not owned:
+                out, owned = X.clone(), True
+            basis = self._tensor("_curve_basis", dev, dt)
+            coef = torch.randn((b, basis.shape[0]), generator=generator, device=dev, dtype=dt)
+            coef.mul_(self.baseline_curve_std)
+            out.addmm_(coef if spread is None else coef.mul_(spread), basis)
 
         if self.band_dropout_prob > 0:
             if not owned:
@@ -226,6 +353,49 @@ class SpectrumAugmenter(BaseAugmenter):
                 out, owned = X.clone(), True
             self._normalize_(out)
         return out if owned else X.clone()
+
+    def _smooth_gain(self, b: int, generator, dev, dt) -> torch.Tensor:
+        """``g``, shape (b, n): per row a sum of ``_N_COSINES`` random cosines with
+        frequencies ~ N(0, 1 / gain_length_scale**2) (per axis length) and uniform
+        phases (random Fourier features of a squared-exponential kernel, Rahimi and
+        Recht 2007), scaled to standard deviation gain_std at every point."""
+        k = _N_COSINES
+        freq = torch.randn((b, k, 1), generator=generator, device=dev, dtype=dt)
+        freq.div_(self.gain_length_scale)
+        phase = torch.rand((b, k, 1), generator=generator, device=dev, dtype=dt)
+        phase.mul_(2 * np.pi)
+        amp = torch.randn((b, 1, k), generator=generator, device=dev, dtype=dt)
+        amp.mul_(self.gain_std * np.sqrt(2.0 / k))
+        cosines = torch.addcmul(phase, freq, self._tensor("_frac_axis", dev, dt)).cos_()
+        return torch.bmm(amp, cosines).squeeze_(1)
+
+    @staticmethod
+    def _row_spread(X: torch.Tensor) -> torch.Tensor:
+        """Each row's population standard deviation, shape (b, 1); exactly 0 for a
+        constant row (rounding in the mean would leave it a tiny spread)."""
+        std = torch.std(X, dim=1, keepdim=True, correction=0)
+        low, high = torch.aminmax(X, dim=1, keepdim=True)
+        return std.masked_fill_(low == high, 0.0)
+
+    def __setstate__(self, state):
+        # pickles of earlier versions, which had no ``units``: their strengths were in
+        # data units
+        state = dict(state)
+        state.setdefault("units", "data")
+        for name, value in (
+            ("baseline_curve_std", 0.0),
+            ("baseline_curve_degree", 2),
+            ("gain_std", 0.0),
+            ("gain_length_scale", 0.2),
+        ):
+            state.setdefault(name, value)
+        if "_tilt_axis" not in state and "_axis" in state:
+            axis, unit = state["_axis"], state["_unit_axis"]
+            n = axis.shape[0]
+            state["_tilt_axis"] = axis / (n - 1) if n > 1 else axis.copy()
+            state["_curve_basis"] = legvander(unit, 2)[:, 2:].T.copy()
+            state["_frac_axis"] = (unit + 1.0) / 2.0
+        super().__setstate__(state)
 
     def _warp_blocks(self, X: torch.Tensor, z: torch.Tensor, u: torch.Tensor):
         """Yield ``(start, stop, rows)``: X's rows resampled at c + (i - c) / a - s.
