@@ -338,6 +338,7 @@ def main() -> None:
     parser.add_argument("--pool", action="store_true", help="chembl: add diverse_molecules.smi")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--select", action="store_true", help="RankMe vs label-selected grid")
+    parser.add_argument("--epochs", type=int, default=None, help="max_epochs (default 50)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
 
@@ -349,7 +350,7 @@ def main() -> None:
     else:
         case = coffee()
     repeats = args.repeats or case.repeats
-    epochs = None
+    epochs = args.epochs
     if args.quick:
         repeats, epochs = 2, 3
     print(
