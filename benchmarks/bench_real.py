@@ -1,39 +1,62 @@
-"""Does pretraining help on real measurements? Two cases, their baselines, our recipes.
+"""Does pretraining help on real measurements? Three cases, their baselines, our recipes.
 
-Both data sets ship inside packages this project already uses:
+Each data set ships inside a package this project already uses (nothing is
+downloaded):
 
-* **fermentation** (chemotools ``load_fermentation_test``): 1 629 on-line ATR-MIR
+* **fermentation** (chemotools ``load_fermentation_test``): 1 626 on-line ATR-MIR
   spectra of one lignocellulose fermentation, one every 1.25 min, and 34 HPLC
-  glucose references (g/L). Each reference is matched to the spectrum nearest in
-  time (spectrum i at i x 1.25 min). Preprocessing, as chemotools' fermentation
-  tutorial: RangeCut 950-1550 cm-1, LinearCorrection, Savitzky-Golay first
-  derivative (window 15, order 2). Baselines a chemometrician picks: PLS(2) and
-  RidgeCV on the preprocessed spectra. Pretraining sees all 1 629 spectra.
+  glucose references (g/L). The file's last three rows are constant (1.0
+  everywhere: padding) and are dropped; each reference is matched to the real
+  spectrum nearest in time (spectrum i at i x 1.25 min). Preprocessing, as
+  chemotools' fermentation tutorial: RangeCut 950-1550 cm-1, LinearCorrection,
+  Savitzky-Golay first derivative (window 15, order 2), then block scaling (the
+  whole block divided by its total standard deviation, one number fitted on
+  all spectra). Baselines a chemometrician picks: PLS(2), mean-centred (not
+  autoscaled), and RidgeCV on the preprocessed spectra. Pretraining sees all
+  1 626 spectra (column-standardised); the embedding is block-scaled too, so
+  both blocks of ``[raw | embedding]`` have unit total variance. Also reported:
+  the pooled leave-one-out RMSE on all 34 references.
 * **chembl** (RDKit ``Contrib/FreeWilson/data/CHEMBL2321810*``): 1 017 molecules
   of one ChEMBL document with measured pIC50. Baseline: ECFP4 (2 048 bits,
   radius 2) + RidgeCV. Pretraining sees the 1 017 molecules, and with
   ``--pool`` also the distinct molecules of ``../shared/data/diverse_molecules.smi``.
+* **coffee** (chemotools ``load_coffee``): 60 ATR-FTIR spectra of coffee from
+  three origins, 20 each (classification, balanced accuracy). Baseline: SNV,
+  Savitzky-Golay first derivative (window 21, order 2), StandardScaler +
+  LogisticRegression. Budgets: 3 and 6 labelled spectra (1 and 2 per origin),
+  all (5-fold).
 
 The protocol is :func:`skcontrast.model_selection.label_efficiency`: the
 embedder is pretrained once without labels; each label budget is drawn
 ``--repeats`` times (the whole budget: 5-fold CV); on every draw the same probe
 is fitted on the raw features, the embedding and both side by side, and scored
-by RMSE on the rows left out. The baseline is the "raw" row of the same draws.
+on the rows left out. The baseline is the "raw" row of the same draws. No
+setting is tuned on the scored rows.
 
 Recipes (``--recipes``, comma-separated):
 
-* ``defaults``: ``ContrastiveEmbedder()`` with every parameter at its default,
-  on column-standardised input (spectra) or on the fingerprint bits;
+* ``defaults``: ``ContrastiveEmbedder()`` with every parameter at its default;
 * ``vicreg``: the default views with ``loss="vicreg"``;
-* ``bits03`` (chembl): ``BitDropout(p=0.3)``, the best strength of the
-  independent check;
-* ``rankme`` : temperature chosen among 0.1/0.2/0.5 by RankMe on the
+* ``bits03`` / ``vicreg_bits03`` (chembl): ``BitDropout(p=0.3)`` views, NT-Xent / VICReg;
+* ``spectra``: VICReg with ``SpectrumAugmenter(noise_std=0.1, scale_std=0.1, max_shift=2)``
+  on the standardised spectra;
+* ``groups`` (fermentation): the defaults with ``groups`` = the 12.5-minute
+  window of the run (10 consecutive spectra are positives of each other);
+* ``rankme``: temperature chosen among 0.1/0.2/0.5 by RankMe on the
   pretraining rows (no label used), then the defaults otherwise.
+
+``--select`` runs the RankMe-vs-labels comparison instead: NT-Xent temperature
+{0.1, 0.2, 0.5} x view strength {0.1, 0.3} (BitDropout p on bits,
+ConditionJitter std on standardised spectra); RankMe of the pool's embedding
+picks a setting without labels, the best probe per budget (on the same draws)
+is the label-selected one.
 
 Run from the project root (minutes on 2 cores)::
 
-    python benchmarks/bench_real.py --case fermentation
+    python benchmarks/bench_real.py --case fermentation --recipes defaults,vicreg,groups
     python benchmarks/bench_real.py --case chembl --pool
+    python benchmarks/bench_real.py --case coffee --recipes defaults,vicreg,spectra
+    python benchmarks/bench_real.py --case chembl --select --epochs 20 --repeats 5
     python benchmarks/bench_real.py --quick          # a smoke run: 2 draws, 3 epochs
 """
 
@@ -402,6 +425,14 @@ def main() -> None:
                         }
                     )
         print(f"  {name}: pretrained in {fit_s:.1f} s", flush=True)
+        done = pd.DataFrame([r for r in rows if r["recipe"] in (name, "baseline")])
+        with pd.option_context("display.width", 200, "display.max_rows", 200):
+            print(
+                done.drop_duplicates(subset=["recipe", "probe", "features", "budget"]).to_string(
+                    index=False
+                ),
+                flush=True,
+            )
     table = pd.DataFrame(rows).drop_duplicates(subset=["recipe", "probe", "features", "budget"])
     with pd.option_context("display.width", 200, "display.max_rows", 200):
         print(table.to_string(index=False))
