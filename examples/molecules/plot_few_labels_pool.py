@@ -147,7 +147,7 @@ for features, label in names.items():
 ax.set_xscale("log")
 ax.set_xlabel("labelled molecules")
 ax.set_ylabel("RMSE (pIC50), lower is better")
-ax.set_title("CHEMBL2321810: probe on a frozen, pool-pretrained embedding")
+ax.set_title("CHEMBL2321810: frozen, pool-pretrained embedding")
 ax.legend()
 fig.tight_layout()
 path = OUTPUT / "few_labels_pool.png"
