@@ -149,8 +149,8 @@ class ContrastiveEmbedder(
         ``GridSearchCV(n_jobs=...)``, dask's, or another multiprocessing
         child) and in a dask worker it caps it at the worker's
         share of the cores: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` when set
-        (joblib's loky workers and dask's nanny set them), ``cpu_count() //
-        nthreads`` in a dask worker, else 1. torch's thread count is
+        (joblib's loky workers and dask's nanny set them), else 1 (one
+        thread per task, also in a dask worker). torch's thread count is
         process-wide, so other threads of the process that start torch work
         during the call use it too. See the user guide's "Threads" section.
     %(random_state)s
