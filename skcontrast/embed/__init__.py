@@ -2,5 +2,6 @@
 
 from skcontrast.embed._embedder import ContrastiveEmbedder
 from skcontrast.embed._modules import MLPEncoder, ProjectionHead
+from skcontrast.embed._warnings import SkippedBlockWarning
 
-__all__ = ["ContrastiveEmbedder", "MLPEncoder", "ProjectionHead"]
+__all__ = ["ContrastiveEmbedder", "MLPEncoder", "ProjectionHead", "SkippedBlockWarning"]

@@ -45,6 +45,7 @@ from skcontrast.embed._targets import (
     encode_labels,
     requires_labels,
 )
+from skcontrast.embed._warnings import SkippedBlockWarning
 from skcontrast.losses import LOSSES, ContrastiveLoss
 from skcontrast.utils._distributed import agree_seed
 from skcontrast.utils._docstrings import (
@@ -149,8 +150,8 @@ class ContrastiveEmbedder(
         ``GridSearchCV(n_jobs=...)``, dask's, or another multiprocessing
         child) and in a dask worker it caps it at the worker's
         share of the cores: ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` when set
-        (joblib's loky workers and dask's nanny set them), ``cpu_count() //
-        nthreads`` in a dask worker, else 1. torch's thread count is
+        (joblib's loky workers and dask's nanny set them), else 1 (one
+        thread per task, also in a dask worker). torch's thread count is
         process-wide, so other threads of the process that start torch work
         during the call use it too. See the user guide's "Threads" section.
     distributed : bool, default=False
@@ -377,6 +378,13 @@ class ContrastiveEmbedder(
         model, and the loss is the one the model was fitted with. If training
         fails (a NaN loss), the model is restored to its state before the call.
 
+        A fitted model given a block of fewer than 2 rows (the last block of a
+        stream, e.g. from ``dask_ml.wrappers.Incremental``) skips it: the model
+        is left as it was and a :class:`~skcontrast.embed.SkippedBlockWarning`
+        names the block's size, since a single row has no negatives to learn
+        from. The row is still checked (feature count, NaN, infinity). An
+        unfitted model starts a new one, so it needs 2 rows, as ``fit`` does.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -414,7 +422,21 @@ class ContrastiveEmbedder(
         FloatingPointError
             When the loss becomes NaN or infinite; the model, its history and
             its random streams are restored to their state before the call.
+
+        Warns
+        -----
+        SkippedBlockWarning
+            When a fitted model is given fewer than 2 rows (nothing is trained).
         """
+        if self.__sklearn_is_fitted__() and _n_rows(X) < 2:
+            X = self._validate_X(X, reset=False, ensure_min_samples=0)
+            warn_user(
+                f"{type(self).__name__}.partial_fit skipped a block of {X.shape[0]} "
+                "row(s): a contrastive batch needs at least 2 rows (each row's "
+                "negatives are the other rows). The model is unchanged.",
+                SkippedBlockWarning,
+            )
+            return self
         return self._fit(X, y, groups, incremental=True)
 
     def _fit(self, X, y, groups, incremental: bool):
@@ -794,3 +816,14 @@ class ContrastiveEmbedder(
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.target_tags.required = False
         return tags
+
+
+def _n_rows(X) -> int:
+    """The number of rows of an array-like, without converting it (-1 if unknown)."""
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) >= 1 and shape[0] is not None:
+        return int(shape[0])
+    try:
+        return len(X)
+    except TypeError:
+        return -1

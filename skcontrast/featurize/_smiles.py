@@ -52,12 +52,25 @@ N_JOBS_CONSTRAINT = [
 N_SHOWN = 5
 
 
-def as_molecule_column(X: Any) -> tuple[np.ndarray, Any, bool]:
+def as_molecule_column(X: Any, *, allow_empty: bool = False) -> tuple[np.ndarray, Any, bool]:
     """Return X as a 1-D object array of molecules, its pandas index, and whether X was 2-D.
 
-    Accepts a list/tuple, a 1-D ndarray, a pandas Series, or a 2-D input with
-    exactly one column (ndarray, DataFrame, or any object with ``to_numpy``).
+    Accepts a list/tuple, a 1-D ndarray (object or NumPy string dtype), a pandas
+    Series, or a 2-D input with exactly one column (ndarray, DataFrame, or any
+    object with ``to_numpy``): the blocks and partitions dask hands a function.
+    An input with no rows is an error unless ``allow_empty`` (``transform``
+    allows it, so that an empty dask partition gives an empty output). A dask
+    collection is refused: calling ``to_numpy`` on it would compute all of it
+    into this process.
     """
+    if hasattr(X, "__dask_graph__"):
+        raise TypeError(
+            f"X is a dask collection ({type(X).__name__}); the featurizers work on "
+            "in-memory blocks. Map them over the partitions, e.g. "
+            "dask_ml.wrappers.ParallelPostFit(featurizer, transform_meta=...) on a "
+            "one-column dask DataFrame, or X.map_partitions(featurizer.transform, "
+            "meta=...); see the user guide's 'Scaling out' page."
+        )
     if isinstance(X, (str, bytes, Chem.Mol)):
         raise TypeError(
             "X must be a 1-D sequence of SMILES strings or RDKit Mol objects (or a "
@@ -108,7 +121,7 @@ def as_molecule_column(X: Any) -> tuple[np.ndarray, Any, bool]:
         raise ValueError(
             f"X must be 1-D (or 2-D with one column), got an array of shape {arr.shape}."
         )
-    if arr.shape[0] == 0:
+    if arr.shape[0] == 0 and not allow_empty:
         raise ValueError(
             f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required."
         )
@@ -303,8 +316,11 @@ def check_input_shape(estimator: Any, X: Any, *, reset: bool) -> tuple[np.ndarra
     checks its column through :func:`sklearn.utils.validation.validate_data`;
     a 1-D input (list, Series) has no columns to record, and is accepted by a
     featurizer fitted on either form, since the featurizers are stateless.
+    An input with no rows is an error in ``fit`` (``reset=True``), as in
+    scikit-learn, and accepted otherwise (``transform`` of an empty dask
+    partition returns an empty output).
     """
-    values, index, was_2d = as_molecule_column(X)
+    values, index, was_2d = as_molecule_column(X, allow_empty=not reset)
     if reset:
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(estimator, attr):

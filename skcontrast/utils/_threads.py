@@ -14,7 +14,9 @@ CPU cores. Parallel workers share the cores:
   whose defaults set them to 1;
 - joblib's ``multiprocessing`` backend sets nothing: a forked worker inherits
   the parent's pool size, so ``n_jobs`` workers each run ``cpu_count()``
-  threads; so do the tasks of a dask worker without a nanny;
+  threads; so do the tasks of a dask worker without a nanny (``dask worker
+  --no-nanny``, measured: 2 torch threads each on 2 cores) and of the workers
+  of ``LocalCluster(processes=False)``, threads of the client's process;
 - joblib's ``threading`` backend runs its workers as threads of the main
   program, which keep torch's setting.
 
@@ -86,19 +88,19 @@ def in_worker() -> bool:
 def worker_share() -> int:
     """The number of CPU threads one task of this parallel worker may use.
 
-    In order: the environment's limit (:func:`env_thread_limit`: what joblib's
-    loky workers, dask's nanny and torchrun set); in a dask worker,
-    ``cpu_count() // nthreads`` (its tasks are threads of one process); else 1,
-    as the worker does not know how many others share the cores.
+    The environment's limit (:func:`env_thread_limit`: what joblib's loky
+    workers, dask's nanny and torchrun set), else 1: one torch thread per
+    task. A worker does not know how many other workers share the cores, and a
+    dask worker runs ``nthreads`` tasks at once in one process (each task
+    thread a core's worth of work), so one thread per task is the share that
+    never oversubscribes; it is what dask's nanny sets
+    (``distributed.nanny.pre-spawn-environ``: ``OMP_NUM_THREADS=1``). A user
+    who gives each task more cores says so with ``n_threads`` or the
+    environment.
     """
     limit = env_thread_limit()
     if limit is not None:
         return limit
-    nthreads = dask_worker_nthreads()
-    if nthreads is not None:
-        from joblib import cpu_count
-
-        return max(cpu_count() // nthreads, 1)
     return 1
 
 

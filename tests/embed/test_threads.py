@@ -8,7 +8,7 @@ import types
 
 import pytest
 import torch
-from joblib import Parallel, cpu_count, delayed, parallel_config
+from joblib import Parallel, delayed, parallel_config
 from skorch.callbacks import Callback
 
 from skcontrast.utils import _threads
@@ -93,13 +93,17 @@ def test_env_thread_limit_parses_like_torch(monkeypatch, value, expected):
     assert env_thread_limit() == expected
 
 
-def test_none_in_dask_worker_is_its_share_of_cores(main_program, monkeypatch):
-    worker = types.SimpleNamespace(state=types.SimpleNamespace(nthreads=2))
+@pytest.mark.parametrize("nthreads", [1, 2])
+def test_none_in_dask_worker_is_one_thread_per_task(main_program, monkeypatch, nthreads):
+    """A task of a dask worker without a nanny (no limit in the environment) gets one thread."""
+    worker = types.SimpleNamespace(state=types.SimpleNamespace(nthreads=nthreads))
     fake = types.SimpleNamespace(get_worker=lambda: worker)
     monkeypatch.setitem(sys.modules, "distributed", fake)
-    assert effective_n_threads(None, current=64) == min(64, max(cpu_count() // 2, 1))
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the nanny's pre-spawn-environ wins
     assert effective_n_threads(None, current=64) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")  # the environment (or the nanny's 1) wins
+    assert effective_n_threads(None, current=64) == 4
+    assert effective_n_threads(None, current=2) == 2  # never more than torch's own count
+    assert effective_n_threads(3, current=64) == 3  # the user's n_threads wins
 
 
 def test_distributed_imported_outside_a_worker_is_main_program(main_program, monkeypatch):

@@ -55,7 +55,6 @@ def test_accepted_input_forms(smiles, make, cls):
     [
         ("CCO", TypeError, "single str"),
         (Chem.MolFromSmiles("CCO"), TypeError, "single Mol"),
-        ([], ValueError, "0 sample"),
         (pd.DataFrame({"a": ["C"], "b": ["N"]}), ValueError, "exactly one column"),
         (np.array([["C", "N"]], dtype=object), ValueError, "exactly one column"),
         (np.zeros((2, 1, 1)), ValueError, "1-D"),
