@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from skcontrast.neighbors import _search, _tanimoto
+from skcontrast.neighbors import _approximate, _search, _sharded, _tanimoto
 from skcontrast.neighbors._backends import BACKEND_NAMES, BACKENDS, chunk_size, resolve_backend
 from skcontrast.neighbors._normalize import normalize_rows
 from skcontrast.utils._persistence import canonical_state, check_plain_data
@@ -160,13 +160,26 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "metric": [StrOptions({"cosine", "tanimoto"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "backend": [StrOptions(BACKEND_NAMES)],
+        "algorithm": [StrOptions({"exact", "hnsw", "ivf"})],
+        "algorithm_params": [dict, None],
     }
 
-    def __init__(self, *, n_neighbors=5, metric="cosine", batch_size=1024, backend="auto"):
+    def __init__(
+        self,
+        *,
+        n_neighbors=5,
+        metric="cosine",
+        batch_size=1024,
+        backend="auto",
+        algorithm="exact",
+        algorithm_params=None,
+    ):
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.batch_size = batch_size
         self.backend = backend
+        self.algorithm = algorithm
+        self.algorithm_params = algorithm_params
 
     # ------------------------------------------------------------------ fit
 
@@ -203,6 +216,15 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ImportError
             With ``backend="faiss"`` when faiss is not installed.
         """
+        for name in ("_shards", "_shard_starts"):  # a previous fit on a dask array
+            self.__dict__.pop(name, None)
+        if self.algorithm != "exact" and self.metric != "cosine":
+            raise ValueError(
+                f"algorithm={self.algorithm!r} (approximate search on faiss) needs "
+                f"metric='cosine', got metric={self.metric!r}."
+            )
+        if _sharded.is_dask_collection(X):
+            return _sharded.fit(self, X)
         if self.metric == "tanimoto":
             return self._fit_tanimoto(X)
         X = validate_float(self, X, reset=True)
@@ -213,6 +235,14 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._items = _search.pad_items(normalize_rows(X))
         self._fingerprints = None
         self._cache = {}
+        self.algorithm_params_ = _approximate.check_params(
+            self.algorithm, self.algorithm_params, self.n_samples_fit_
+        )
+        if self.algorithm != "exact":
+            self._cache["ann"] = _approximate.build_index(
+                self._items[: self.n_samples_fit_], self.algorithm, self.algorithm_params_
+            )
+        self._fit_algorithm = self.algorithm
         return self
 
     def _fit_tanimoto(self, X):
@@ -231,6 +261,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._fingerprints = counts
         self._items = None
         self._cache = {}
+        self.algorithm_params_ = _approximate.check_params("exact", self.algorithm_params, 0)
+        self._fit_algorithm = "exact"
         return self
 
     def _fitted_tanimoto(self) -> bool:
@@ -244,9 +276,40 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             index = self._cache["tanimoto"] = _tanimoto.TanimotoIndex(self._fingerprints)
         return index
 
+    def to_local(self) -> CosineRetriever:
+        """An in-memory copy of a retriever fitted on a dask array.
+
+        Gathers the shards' normalised float32 items into this process (the
+        one step that brings all the items together: it needs about ``4 *
+        n_samples_fit_ * n_features_in_`` bytes). The copy gives the same
+        neighbours and distances, bit for bit, and pickles (pickle, joblib,
+        skops) like any in-memory retriever; it equals ``fit`` on the computed
+        array.
+
+        Returns
+        -------
+        retriever : CosineRetriever
+            A new fitted retriever; ``self`` when it was not fitted on a dask array.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
+        check_is_fitted(self)
+        if not _sharded.is_sharded(self):
+            return self
+        return _sharded.to_local(self)
+
     def __getstate__(self):
+        if _sharded.is_sharded(self):
+            raise TypeError(_sharded.PICKLE_MESSAGE)
         state = self.__dict__.copy()
         state.pop("_cache", None)  # the built backend and the norms are rebuilt on demand
+        if state.get("_fit_algorithm", "exact") != "exact":
+            # the faiss index as faiss's own serialisation (a uint8 array: plain
+            # data for skops), so that loading does not rebuild it
+            state["_ann_index"] = _approximate.serialize(self._ann_index())
         if "_fit_dtype" in state:
             # plain data (a str) rather than a numpy.dtype, which skops.io lists as
             # an untrusted type
@@ -275,9 +338,12 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         parts = state.get("_fingerprints")
         if isinstance(parts, dict):
             state["_fingerprints"] = _csr_from_parts(parts)
+        ann_bytes = state.pop("_ann_index", None)
         self.__dict__.update(state)
         if "_items" in state:
             self._cache = {}
+            if ann_bytes is not None:
+                self._cache["ann_bytes"] = _approximate.check_serialized(ann_bytes)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -312,15 +378,22 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return int(n_neighbors)
 
     def _queries(self, X):
-        """Validated queries (None for the fitted items) and the output dtype."""
+        """Validated queries (None for the fitted items) and the output dtype.
+
+        A dask array is checked here for its shape and dtype only: its blocks
+        are validated one by one when searched.
+        """
         if X is None:
             return None, self._fit_dtype
+        if _sharded.is_dask_collection(X):
+            return _sharded.check_queries(self, X)
         if self._fitted_tanimoto():
             return _tanimoto.check_counts(self, X, reset=False), np.dtype(np.float64)
         X = validate_float(self, X, reset=False)
         return X, X.dtype
 
-    def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
+    def _chunks(self, X, normalized: bool = False) -> Iterator[tuple[int, np.ndarray]]:
+        """``(start, queries)``: normalised float32 rows of X (already so when ``normalized``)."""
         n = self.n_samples_fit_ if X is None else X.shape[0]
         self._validate_params()  # batch_size may have been set after fit
         step = chunk_size(BACKENDS[self.backend_], self.batch_size, self.n_samples_fit_)
@@ -328,6 +401,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             stop = min(start + step, n)
             if X is None:
                 yield start, self._items[start:stop]
+            elif normalized:
+                yield start, X[start:stop]
             else:
                 yield start, normalize_rows(X, start, stop)
 
@@ -347,11 +422,37 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self._cache["backend"] = backend
         return backend
 
+    def _ann_index(self):
+        """The fitted faiss index of an approximate retriever (cached, never pickled as is)."""
+        index = self._cache.get("ann")
+        if index is None:
+            index = self._cache["ann"] = _approximate.deserialize(
+                self._cache.pop("ann_bytes"), self._fit_algorithm, self.algorithm_params_
+            )
+        return index
+
     def _search(self, X, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k similarities (float64, descending) and indices for validated X.
 
+        X may be a dask array (its blocks are searched one by one); items
+        fitted from a dask array are searched shard by shard
+        (:mod:`skcontrast.neighbors._sharded`); an approximate retriever asks
+        its faiss index (:mod:`skcontrast.neighbors._approximate`).
+        """
+        if _sharded.is_sharded(self):
+            return _sharded.search(self, X, k)
+        if X is not None and _sharded.is_dask_collection(X):
+            return _sharded.search_blocks(self, X, k)
+        if getattr(self, "_fit_algorithm", "exact") != "exact":
+            return _approximate.search(self, X, k)
+        return self._exact_search(X, k)
+
+    def _exact_search(self, X, k: int, normalized: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The exact top k for validated X (None: the items, self excluded).
+
         The backend selects ``k + MARGIN`` candidates by float32 similarity;
         :func:`_search.settle` returns the exact top k by float64 similarity.
+        With ``normalized``, X holds normalised float32 rows (searched as is).
         """
         n_fit = self.n_samples_fit_
         exclude_self = X is None
@@ -362,7 +463,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 self._tanimoto_index(), queries, k, self.batch_size, exclude_self
             )
         n_cand = min(k + _search.MARGIN, n_fit - int(exclude_self))
-        results = self._search_backend().search(self._chunks(X), n_cand, exclude_self)
+        results = self._search_backend().search(self._chunks(X, normalized), n_cand, exclude_self)
         item_sq = self._item_sq_norms()
         parts = [
             _search.settle(cands, self._items, item_sq, n_fit, k, exclude_self) for cands in results
