@@ -79,9 +79,7 @@ def check_params(algorithm: str, params: dict | None, n_items: int) -> dict:
         resolved["nlist"] = max(1, min(round(math.sqrt(n_items)), n_items // 39))
     for key, value in resolved.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(
-                f"algorithm_params[{key!r}] must be an integer >= 1, got {value!r}."
-            )
+            raise ValueError(f"algorithm_params[{key!r}] must be an integer >= 1, got {value!r}.")
         resolved[key] = int(value)
     if algorithm == "ivf" and resolved["nlist"] > n_items:
         raise ValueError(
@@ -244,7 +242,9 @@ def search(retriever, X, k: int):
     return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
 
 
-def recall_at_k(retriever, X=None, k: int = 10, *, n_queries: int | None = 1000, random_state=0) -> float:
+def recall_at_k(
+    retriever, X=None, k: int = 10, *, n_queries: int | None = 1000, random_state=0
+) -> float:
     """Recall@k of a retriever's search against exact search, on a sample of queries.
 
     For each query, the share of the retriever's ``k`` neighbours whose cosine

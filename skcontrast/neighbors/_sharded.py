@@ -140,7 +140,7 @@ def fit(retriever, X):
     bounds = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
     blocks = X.to_delayed().ravel()
     shards, starts = [], []
-    for block, start, stop in zip(blocks, bounds[:-1], bounds[1:]):
+    for block, start, stop in zip(blocks, bounds[:-1], bounds[1:], strict=True):
         if stop > start:  # empty blocks hold no items
             shards.append(dask.delayed(_fit_shard)(block, int(start), int(stop), params))
             starts.append(int(start))
@@ -228,7 +228,7 @@ def search(retriever, X, k: int):
         for queries in _query_blocks(X):
             parts = [
                 search_shard(shard, int(start), queries, k, False)
-                for shard, start in zip(shards, starts)
+                for shard, start in zip(shards, starts, strict=True)
             ]
             merged.append(merge(parts, k))
     results = dask.compute(*merged)
@@ -244,7 +244,7 @@ def _query_blocks(X):
         normalize = dask.delayed(_normalize_block, pure=True)
         return [
             normalize(block, int(a), int(b))
-            for block, a, b in zip(X.to_delayed().ravel(), bounds[:-1], bounds[1:])
+            for block, a, b in zip(X.to_delayed().ravel(), bounds[:-1], bounds[1:], strict=True)
             if b > a
         ]
     return [
@@ -260,7 +260,7 @@ def search_blocks(retriever, X, k: int):
     """
     bounds = np.concatenate([[0], np.cumsum(X.chunks[0])]).astype(np.int64)
     sims, idx = [], []
-    for block, a, b in zip(X.to_delayed().ravel(), bounds[:-1], bounds[1:]):
+    for block, a, b in zip(X.to_delayed().ravel(), bounds[:-1], bounds[1:], strict=True):
         if b == a:
             continue
         try:
