@@ -283,7 +283,8 @@ def to_local(retriever):
     local = CosineRetriever(**retriever.get_params())
     shards = dask.compute(*retriever._shards)
     rows = np.concatenate([s._items[: s.n_samples_fit_] for s in shards])
-    for name in ("backend_", "n_features_in_", "_fit_dtype", "n_samples_fit_", "_n_features_out"):
+    # the attributes in the order fit sets them: the pickle is that of fit on the computed array
+    for name in ("n_features_in_", "backend_", "_fit_dtype", "n_samples_fit_", "_n_features_out"):
         setattr(local, name, getattr(retriever, name))
     local._items = _search.pad_items(rows)
     local._fingerprints = None
