@@ -117,8 +117,57 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``skcontrast/neighbors/_backends.py``, looked up by name in its
         ``BACKENDS`` table (a class registered there is a valid value too).
 
+    algorithm : {"exact", "hnsw", "ivf"}, default="exact"
+        - "exact": the exact search described above (the default);
+        - "hnsw": approximate search on a faiss ``IndexHNSWFlat`` graph
+          (Malkov & Yashunin, IEEE TPAMI 2020);
+        - "ivf": approximate search on a faiss ``IndexIVFFlat`` inverted file
+          with a k-means coarse quantizer (Jégou, Douze & Schmid, IEEE TPAMI
+          2011).
+
+        Both approximate indexes use the inner product of the normalised rows
+        (cosine similarity), need the optional ``faiss`` extra (``pip install
+        'skcontrast[faiss]'``) and ``metric="cosine"``, and are built in
+        ``fit`` on one thread, deterministically (the same items give the same
+        index, byte for byte, on the same machine and faiss version). The
+        index proposes ``n_neighbors + 8`` candidates per query; they are
+        scored and sorted exactly as exact search scores them, so a returned
+        item's distance is exactly its exact distance, but an item the index
+        misses is not returned. A query for which the index finds fewer than
+        ``n_neighbors`` items (IVF with few probed lists) is answered by exact
+        search.
+
+        **When to use them.** Only for large item sets (hundreds of thousands
+        or more) whose queries fall into well-separated clusters, and after
+        measuring :func:`~skcontrast.neighbors.recall_at_k` on a sample of
+        real queries: recall depends on the data far more than on the
+        parameters. At 200 000 x 128 (issue 14): tight clusters, IVF with
+        ``nprobe=1`` reached recall@10 1.00; broad clusters, HNSW
+        (``efSearch=64``) 0.92 and IVF 0.26 to 0.73; isotropic random
+        vectors, HNSW 0.13 to 0.37, and slower than exact search. See
+        ``benchmarks/README.md`` (``bench_retrieve_scale.py``) for the
+        measurements on this project's machine.
+
+    algorithm_params : dict, default=None
+        Parameters of the approximate index, with faiss's names; read in
+        ``fit`` (changing them needs a refit); None or ``{}`` for "exact".
+
+        - "hnsw": ``M`` (graph degree, default 32), ``efConstruction``
+          (default 40), ``efSearch`` (default 64; higher is slower and more
+          accurate);
+        - "ivf": ``nlist`` (number of k-means lists, default about
+          ``sqrt(n_samples)``, at most ``n_samples // 39``, at least 1),
+          ``nprobe`` (lists searched per query, default 8).
+
+        All are integers >= 1; an unknown key, another value or ``nlist`` above
+        the number of items raises a ValueError naming it.
+
     Attributes
     ----------
+    algorithm_params_ : dict
+        The index's parameters in effect, defaults included (``{}`` for
+        "exact").
+
     backend_ : str
         The backend used ("numpy", "torch" or "faiss").
 
@@ -136,6 +185,25 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     sklearn.neighbors.NearestNeighbors : the general (slower) neighbour search.
     sklearn.neighbors.KNeighborsTransformer : the sparse graph :meth:`transform` mimics.
     skcontrast.metrics.neighbor_label_agreement : precision@k of same-label neighbours.
+
+    Notes
+    -----
+    **Items on dask.** ``fit`` accepts a 2-D dask array (needs the ``dask``
+    extra) and keeps the items sharded: each row block is validated,
+    normalised and stored by a dask task as an in-memory retriever of its own,
+    kept with :func:`dask.persist` (on the workers under a
+    ``distributed.Client``; block by block in this process with the local
+    schedulers). A search sends the queries to every shard, takes each shard's
+    exact top ``n_neighbors`` and merges them by (similarity descending,
+    global index ascending). The result equals the in-memory result exactly,
+    indices and distances, by construction: a row's normalised copy and a
+    pair's float64 similarity do not depend on the block holding them (see
+    :meth:`kneighbors`). ``kneighbors()`` on the items runs one task per pair
+    of blocks (``n_blocks**2``): use large blocks. Such a retriever does not
+    pickle (a TypeError says so); :meth:`to_local` gathers it into an ordinary
+    one. Only ``metric="cosine"`` with ``algorithm="exact"``. Queries may be
+    a dask array too, with any fitted retriever: its blocks are validated and
+    searched block by block; the result is a NumPy array either way.
 
     Examples
     --------
@@ -187,10 +255,14 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def fit(self, X, y=None):
         """Store the L2-normalised rows of X as float32 items.
 
+        With ``algorithm="hnsw"`` or ``"ivf"`` also builds the faiss index.
+
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The items to search (for instance an embedding of past records).
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            The items to search (for instance an embedding of past records). A
+            dask array is kept sharded, one shard per row block (see the
+            class's Notes).
         y : Ignored
             Not used, present for API consistency by convention.
 
@@ -212,9 +284,16 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ``metric="tanimoto"``: for a value that is negative, not an
             integer or above ``2**52`` (named the same way), a row whose
             values add up to more than ``2**52``, and ``backend`` "torch" or
-            "faiss".
+            "faiss". For ``algorithm_params`` that do not fit ``algorithm``
+            (see there), and for ``algorithm`` other than "exact" with
+            ``metric="tanimoto"``. For a dask array: when it is not 2-D or is
+            empty, when ``metric`` or ``algorithm`` is not the default, and for
+            a block with bad values (the message names the block's rows).
+        TypeError
+            For a dask collection other than a dask array.
         ImportError
-            With ``backend="faiss"`` when faiss is not installed.
+            With ``backend="faiss"``, ``algorithm="hnsw"`` or ``"ivf"`` when
+            faiss is not installed.
         """
         for name in ("_shards", "_shard_starts"):  # a previous fit on a dask array
             self.__dict__.pop(name, None)
@@ -477,9 +556,10 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_queries, n_features), default=None
+        X : {array-like, sparse matrix, dask array} of shape (n_queries, n_features), default=None
             The queries. None means the fitted items, each excluded from its own
             neighbours (a duplicate of an item is still returned, at distance 0).
+            A dask array is validated and searched block by block.
         n_neighbors : int, default=None
             Neighbours per query; None uses the ``n_neighbors`` parameter.
         return_distance : bool, default=True
@@ -542,6 +622,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         - an exact duplicate of the query is at distance exactly 0; a zero
           query is at distance 1 from every item, so its neighbours are the
           smallest indices.
+
+        With ``algorithm="hnsw"`` or ``"ivf"`` the neighbours are the best
+        ``n_neighbors`` of the index's ``n_neighbors + 8`` candidates, scored
+        and ordered as above: each distance is exact, but the list may miss
+        items (measure it with :func:`~skcontrast.neighbors.recall_at_k`).
 
         With ``metric="tanimoto"`` every similarity is exact from the start
         (integer sums, one float64 division; see the ``metric`` parameter):
