@@ -18,6 +18,7 @@ three kinds of data (items and queries drawn alike), n x 128 float32:
 
 - tight clusters: 1 000 centres N(0, I), each point a centre plus N(0, 0.1**2 I);
 - broad clusters: the same with N(0, 0.7**2 I) (cosine to its centre about 0.8);
+- very broad clusters: the same with N(0, 1.5**2 I) (cosine to its centre about 0.55);
 - isotropic: N(0, I), no structure.
 
 Build (fit) times are single-threaded for the faiss indexes (deterministic
@@ -26,6 +27,7 @@ builds). Query times: best of 3 interleaved rounds of all the queries.
     python benchmarks/bench_retrieve_scale.py                 # both, full size
     python benchmarks/bench_retrieve_scale.py --quick         # smoke size
     python benchmarks/bench_retrieve_scale.py --approx --items 50000
+    python benchmarks/bench_retrieve_scale.py --approx --kinds "very broad clusters"
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def _kind(kind, n, n_queries, rng):
         return rng.normal(size=(n, d)).astype(np.float32), rng.normal(size=(n_queries, d)).astype(
             np.float32
         )
-    spread = 0.1 if kind == "tight clusters" else 0.7
+    spread = {"tight clusters": 0.1, "broad clusters": 0.7, "very broad clusters": 1.5}[kind]
     centres = rng.normal(size=(1000, d))
 
     def draw(m):
@@ -132,7 +134,10 @@ def _kind(kind, n, n_queries, rng):
     return draw(n), draw(n_queries)
 
 
-def bench_approx(n_items, n_queries, k, rounds):
+KINDS = ["tight clusters", "broad clusters", "very broad clusters", "isotropic"]
+
+
+def bench_approx(n_items, n_queries, k, rounds, kinds=tuple(KINDS)):
     _header("approximate vs exact")
     configs = [
         ("exact", None),
@@ -147,7 +152,7 @@ def bench_approx(n_items, n_queries, k, rounds):
         "speed-up vs exact | recall@10 |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for kind in ["tight clusters", "broad clusters", "isotropic"]:
+    for kind in kinds:
         X, Q = _kind(kind, n_items, n_queries, np.random.default_rng(1))
         fitted = []
         for algorithm, params in configs:
@@ -180,6 +185,9 @@ def main():
     parser.add_argument("--items", type=int, default=None)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--kinds", default=",".join(KINDS), help="data kinds for --approx, comma-separated"
+    )
     args = parser.parse_args()
     both = not (args.sharded or args.approx)
     if args.quick:
@@ -191,7 +199,7 @@ def main():
         )
     if args.approx or both:
         n = args.items or (10_000 if args.quick else 50_000)
-        bench_approx(n, args.queries, 10, args.rounds)
+        bench_approx(n, args.queries, 10, args.rounds, args.kinds.split(","))
 
 
 if __name__ == "__main__":
