@@ -409,6 +409,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __setstate__(self, state):
         state = dict(state)
         state.setdefault("metric", "cosine")  # pickled before metric existed
+        state.setdefault("algorithm", "exact")  # pickled before approximate search existed
+        state.setdefault("algorithm_params", None)
+        if "n_samples_fit_" in state:
+            state.setdefault("algorithm_params_", {})
+            state.setdefault("_fit_algorithm", "exact")
         if "_fit_dtype" in state:  # a str, or a numpy.dtype in pickles of earlier versions
             name = state["_fit_dtype"]
             if not isinstance(name, (str, np.dtype)) or name not in ("float32", "float64"):

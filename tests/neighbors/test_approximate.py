@@ -194,3 +194,15 @@ def test_recall_sample_and_errors():
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_pickles_from_before_approximate_search_load():
+    X, Q = _clusters(n=200)
+    r = CosineRetriever(n_neighbors=3).fit(X)
+    state = r.__getstate__()
+    for key in ("algorithm", "algorithm_params", "algorithm_params_", "_fit_algorithm"):
+        del state[key]
+    old = CosineRetriever.__new__(CosineRetriever)
+    old.__setstate__(state)
+    assert old.get_params()["algorithm"] == "exact" and old.algorithm_params_ == {}
+    np.testing.assert_array_equal(old.kneighbors(Q)[1], r.kneighbors(Q)[1])
