@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from skcontrast.neighbors import _search, _tanimoto
+from skcontrast.neighbors import _approximate, _search, _sharded, _tanimoto
 from skcontrast.neighbors._backends import BACKEND_NAMES, BACKENDS, chunk_size, resolve_backend
 from skcontrast.neighbors._normalize import normalize_rows
 from skcontrast.utils._persistence import canonical_state, check_plain_data
@@ -117,8 +117,60 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``skcontrast/neighbors/_backends.py``, looked up by name in its
         ``BACKENDS`` table (a class registered there is a valid value too).
 
+    algorithm : {"exact", "hnsw", "ivf"}, default="exact"
+        - "exact": the exact search described above (the default);
+        - "hnsw": approximate search on a faiss ``IndexHNSWFlat`` graph
+          (Malkov & Yashunin, IEEE TPAMI 2020);
+        - "ivf": approximate search on a faiss ``IndexIVFFlat`` inverted file
+          with a k-means coarse quantizer (Jégou, Douze & Schmid, IEEE TPAMI
+          2011).
+
+        Both approximate indexes use the inner product of the normalised rows
+        (cosine similarity), need the optional ``faiss`` extra (``pip install
+        'skcontrast[faiss]'``) and ``metric="cosine"``, and are built in
+        ``fit`` on one thread, deterministically (the same items give the same
+        index, byte for byte, on the same machine and faiss version). The
+        index proposes ``n_neighbors + 8`` candidates per query; they are
+        scored and sorted exactly as exact search scores them, so a returned
+        item's distance is exactly its exact distance, but an item the index
+        misses is not returned. A query for which the index finds fewer than
+        ``n_neighbors`` items (IVF with few probed lists) is answered by exact
+        search.
+
+        **When to use them.** Only for large item sets (hundreds of thousands
+        or more) whose queries fall into well-separated clusters, and after
+        measuring :func:`~skcontrast.neighbors.recall_at_k` on a sample of
+        real queries: recall depends on the data far more than on the
+        parameters. At 200 000 x 128 (issue 14): tight clusters, IVF with
+        ``nprobe=1`` reached recall@10 1.00; broad clusters, HNSW
+        (``efSearch=64``) 0.92 and IVF 0.26 to 0.73; isotropic random
+        vectors, HNSW 0.13 to 0.37, and slower than exact search. At 50 000 x
+        128 here (``benchmarks/README.md``, ``bench_retrieve_scale.py``):
+        recall@10 1.00 for IVF on tight clusters (11 times faster than
+        exact), 0.94 for HNSW and 0.43 to 0.61 for IVF on very broad
+        clusters, 0.47 (HNSW) and 0.19 (IVF) on isotropic vectors; the
+        single-threaded HNSW build took 13 to 80 s.
+
+    algorithm_params : dict, default=None
+        Parameters of the approximate index, with faiss's names; read in
+        ``fit`` (changing them needs a refit); None or ``{}`` for "exact".
+
+        - "hnsw": ``M`` (graph degree, default 32), ``efConstruction``
+          (default 40), ``efSearch`` (default 64; higher is slower and more
+          accurate);
+        - "ivf": ``nlist`` (number of k-means lists, default about
+          ``sqrt(n_samples)``, at most ``n_samples // 39``, at least 1),
+          ``nprobe`` (lists searched per query, default 8).
+
+        All are integers >= 1; an unknown key, another value or ``nlist`` above
+        the number of items raises a ValueError naming it.
+
     Attributes
     ----------
+    algorithm_params_ : dict
+        The index's parameters in effect, defaults included (``{}`` for
+        "exact").
+
     backend_ : str
         The backend used ("numpy", "torch" or "faiss").
 
@@ -136,6 +188,25 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     sklearn.neighbors.NearestNeighbors : the general (slower) neighbour search.
     sklearn.neighbors.KNeighborsTransformer : the sparse graph :meth:`transform` mimics.
     skcontrast.metrics.neighbor_label_agreement : precision@k of same-label neighbours.
+
+    Notes
+    -----
+    **Items on dask.** ``fit`` accepts a 2-D dask array (needs the ``dask``
+    extra) and keeps the items sharded: each row block is validated,
+    normalised and stored by a dask task as an in-memory retriever of its own,
+    kept with :func:`dask.persist` (on the workers under a
+    ``distributed.Client``; block by block in this process with the local
+    schedulers). A search sends the queries to every shard, takes each shard's
+    exact top ``n_neighbors`` and merges them by (similarity descending,
+    global index ascending). The result equals the in-memory result exactly,
+    indices and distances, by construction: a row's normalised copy and a
+    pair's float64 similarity do not depend on the block holding them (see
+    :meth:`kneighbors`). ``kneighbors()`` on the items runs one task per pair
+    of blocks (``n_blocks**2``): use large blocks. Such a retriever does not
+    pickle (a TypeError says so); :meth:`to_local` gathers it into an ordinary
+    one. Only ``metric="cosine"`` with ``algorithm="exact"``. Queries may be
+    a dask array too, with any fitted retriever: its blocks are validated and
+    searched block by block; the result is a NumPy array either way.
 
     Examples
     --------
@@ -160,13 +231,26 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "metric": [StrOptions({"cosine", "tanimoto"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "backend": [StrOptions(BACKEND_NAMES)],
+        "algorithm": [StrOptions({"exact", "hnsw", "ivf"})],
+        "algorithm_params": [dict, None],
     }
 
-    def __init__(self, *, n_neighbors=5, metric="cosine", batch_size=1024, backend="auto"):
+    def __init__(
+        self,
+        *,
+        n_neighbors=5,
+        metric="cosine",
+        batch_size=1024,
+        backend="auto",
+        algorithm="exact",
+        algorithm_params=None,
+    ):
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.batch_size = batch_size
         self.backend = backend
+        self.algorithm = algorithm
+        self.algorithm_params = algorithm_params
 
     # ------------------------------------------------------------------ fit
 
@@ -174,10 +258,14 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def fit(self, X, y=None):
         """Store the L2-normalised rows of X as float32 items.
 
+        With ``algorithm="hnsw"`` or ``"ivf"`` also builds the faiss index.
+
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The items to search (for instance an embedding of past records).
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+            The items to search (for instance an embedding of past records). A
+            dask array is kept sharded, one shard per row block (see the
+            class's Notes).
         y : Ignored
             Not used, present for API consistency by convention.
 
@@ -199,10 +287,26 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             ``metric="tanimoto"``: for a value that is negative, not an
             integer or above ``2**52`` (named the same way), a row whose
             values add up to more than ``2**52``, and ``backend`` "torch" or
-            "faiss".
+            "faiss". For ``algorithm_params`` that do not fit ``algorithm``
+            (see there), and for ``algorithm`` other than "exact" with
+            ``metric="tanimoto"``. For a dask array: when it is not 2-D or is
+            empty, when ``metric`` or ``algorithm`` is not the default, and for
+            a block with bad values (the message names the block's rows).
+        TypeError
+            For a dask collection other than a dask array.
         ImportError
-            With ``backend="faiss"`` when faiss is not installed.
+            With ``backend="faiss"``, ``algorithm="hnsw"`` or ``"ivf"`` when
+            faiss is not installed.
         """
+        for name in ("_shards", "_shard_starts"):  # a previous fit on a dask array
+            self.__dict__.pop(name, None)
+        if self.algorithm != "exact" and self.metric != "cosine":
+            raise ValueError(
+                f"algorithm={self.algorithm!r} (approximate search on faiss) needs "
+                f"metric='cosine', got metric={self.metric!r}."
+            )
+        if _sharded.is_dask_collection(X):
+            return _sharded.fit(self, X)
         if self.metric == "tanimoto":
             return self._fit_tanimoto(X)
         X = validate_float(self, X, reset=True)
@@ -213,6 +317,14 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._items = _search.pad_items(normalize_rows(X))
         self._fingerprints = None
         self._cache = {}
+        self.algorithm_params_ = _approximate.check_params(
+            self.algorithm, self.algorithm_params, self.n_samples_fit_
+        )
+        if self.algorithm != "exact":
+            self._cache["ann"] = _approximate.build_index(
+                self._items[: self.n_samples_fit_], self.algorithm, self.algorithm_params_
+            )
+        self._fit_algorithm = self.algorithm
         return self
 
     def _fit_tanimoto(self, X):
@@ -231,6 +343,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._fingerprints = counts
         self._items = None
         self._cache = {}
+        self.algorithm_params_ = _approximate.check_params("exact", self.algorithm_params, 0)
+        self._fit_algorithm = "exact"
         return self
 
     def _fitted_tanimoto(self) -> bool:
@@ -244,9 +358,40 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             index = self._cache["tanimoto"] = _tanimoto.TanimotoIndex(self._fingerprints)
         return index
 
+    def to_local(self) -> CosineRetriever:
+        """An in-memory copy of a retriever fitted on a dask array.
+
+        Gathers the shards' normalised float32 items into this process (the
+        one step that brings all the items together: it needs about ``4 *
+        n_samples_fit_ * n_features_in_`` bytes). The copy gives the same
+        neighbours and distances, bit for bit, and pickles (pickle, joblib,
+        skops) like any in-memory retriever; it equals ``fit`` on the computed
+        array.
+
+        Returns
+        -------
+        retriever : CosineRetriever
+            A new fitted retriever; ``self`` when it was not fitted on a dask array.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``.
+        """
+        check_is_fitted(self)
+        if not _sharded.is_sharded(self):
+            return self
+        return _sharded.to_local(self)
+
     def __getstate__(self):
+        if _sharded.is_sharded(self):
+            raise TypeError(_sharded.PICKLE_MESSAGE)
         state = self.__dict__.copy()
         state.pop("_cache", None)  # the built backend and the norms are rebuilt on demand
+        if state.get("_fit_algorithm", "exact") != "exact":
+            # the faiss index as faiss's own serialisation (a uint8 array: plain
+            # data for skops), so that loading does not rebuild it
+            state["_ann_index"] = _approximate.serialize(self._ann_index())
         if "_fit_dtype" in state:
             # plain data (a str) rather than a numpy.dtype, which skops.io lists as
             # an untrusted type
@@ -264,6 +409,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def __setstate__(self, state):
         state = dict(state)
         state.setdefault("metric", "cosine")  # pickled before metric existed
+        state.setdefault("algorithm", "exact")  # pickled before approximate search existed
+        state.setdefault("algorithm_params", None)
+        if "n_samples_fit_" in state:
+            state.setdefault("algorithm_params_", {})
+            state.setdefault("_fit_algorithm", "exact")
         if "_fit_dtype" in state:  # a str, or a numpy.dtype in pickles of earlier versions
             name = state["_fit_dtype"]
             if not isinstance(name, (str, np.dtype)) or name not in ("float32", "float64"):
@@ -275,9 +425,12 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         parts = state.get("_fingerprints")
         if isinstance(parts, dict):
             state["_fingerprints"] = _csr_from_parts(parts)
+        ann_bytes = state.pop("_ann_index", None)
         self.__dict__.update(state)
         if "_items" in state:
             self._cache = {}
+            if ann_bytes is not None:
+                self._cache["ann_bytes"] = _approximate.check_serialized(ann_bytes)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -312,15 +465,22 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return int(n_neighbors)
 
     def _queries(self, X):
-        """Validated queries (None for the fitted items) and the output dtype."""
+        """Validated queries (None for the fitted items) and the output dtype.
+
+        A dask array is checked here for its shape and dtype only: its blocks
+        are validated one by one when searched.
+        """
         if X is None:
             return None, self._fit_dtype
+        if _sharded.is_dask_collection(X):
+            return _sharded.check_queries(self, X)
         if self._fitted_tanimoto():
             return _tanimoto.check_counts(self, X, reset=False), np.dtype(np.float64)
         X = validate_float(self, X, reset=False)
         return X, X.dtype
 
-    def _chunks(self, X) -> Iterator[tuple[int, np.ndarray]]:
+    def _chunks(self, X, normalized: bool = False) -> Iterator[tuple[int, np.ndarray]]:
+        """``(start, queries)``: normalised float32 rows of X (already so when ``normalized``)."""
         n = self.n_samples_fit_ if X is None else X.shape[0]
         self._validate_params()  # batch_size may have been set after fit
         step = chunk_size(BACKENDS[self.backend_], self.batch_size, self.n_samples_fit_)
@@ -328,6 +488,8 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             stop = min(start + step, n)
             if X is None:
                 yield start, self._items[start:stop]
+            elif normalized:
+                yield start, X[start:stop]
             else:
                 yield start, normalize_rows(X, start, stop)
 
@@ -347,11 +509,37 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self._cache["backend"] = backend
         return backend
 
+    def _ann_index(self):
+        """The fitted faiss index of an approximate retriever (cached, never pickled as is)."""
+        index = self._cache.get("ann")
+        if index is None:
+            index = self._cache["ann"] = _approximate.deserialize(
+                self._cache.pop("ann_bytes"), self._fit_algorithm, self.algorithm_params_
+            )
+        return index
+
     def _search(self, X, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k similarities (float64, descending) and indices for validated X.
 
+        X may be a dask array (its blocks are searched one by one); items
+        fitted from a dask array are searched shard by shard
+        (:mod:`skcontrast.neighbors._sharded`); an approximate retriever asks
+        its faiss index (:mod:`skcontrast.neighbors._approximate`).
+        """
+        if _sharded.is_sharded(self):
+            return _sharded.search(self, X, k)
+        if X is not None and _sharded.is_dask_collection(X):
+            return _sharded.search_blocks(self, X, k)
+        if getattr(self, "_fit_algorithm", "exact") != "exact":
+            return _approximate.search(self, X, k)
+        return self._exact_search(X, k)
+
+    def _exact_search(self, X, k: int, normalized: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The exact top k for validated X (None: the items, self excluded).
+
         The backend selects ``k + MARGIN`` candidates by float32 similarity;
         :func:`_search.settle` returns the exact top k by float64 similarity.
+        With ``normalized``, X holds normalised float32 rows (searched as is).
         """
         n_fit = self.n_samples_fit_
         exclude_self = X is None
@@ -362,7 +550,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 self._tanimoto_index(), queries, k, self.batch_size, exclude_self
             )
         n_cand = min(k + _search.MARGIN, n_fit - int(exclude_self))
-        results = self._search_backend().search(self._chunks(X), n_cand, exclude_self)
+        results = self._search_backend().search(self._chunks(X, normalized), n_cand, exclude_self)
         item_sq = self._item_sq_norms()
         parts = [
             _search.settle(cands, self._items, item_sq, n_fit, k, exclude_self) for cands in results
@@ -376,9 +564,10 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_queries, n_features), default=None
+        X : {array-like, sparse matrix, dask array} of shape (n_queries, n_features), default=None
             The queries. None means the fitted items, each excluded from its own
             neighbours (a duplicate of an item is still returned, at distance 0).
+            A dask array is validated and searched block by block.
         n_neighbors : int, default=None
             Neighbours per query; None uses the ``n_neighbors`` parameter.
         return_distance : bool, default=True
@@ -441,6 +630,11 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         - an exact duplicate of the query is at distance exactly 0; a zero
           query is at distance 1 from every item, so its neighbours are the
           smallest indices.
+
+        With ``algorithm="hnsw"`` or ``"ivf"`` the neighbours are the best
+        ``n_neighbors`` of the index's ``n_neighbors + 8`` candidates, scored
+        and ordered as above: each distance is exact, but the list may miss
+        items (measure it with :func:`~skcontrast.neighbors.recall_at_k`).
 
         With ``metric="tanimoto"`` every similarity is exact from the start
         (integer sums, one float64 division; see the ``metric`` parameter):
