@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from skcontrast.augment._base import BaseAugmenter, _per_column
 from skcontrast.utils._docstrings import Substitution, _random_state_docstring
@@ -56,6 +57,26 @@ def _resolve_bounds(bounds, X_cols: np.ndarray, column_ids: np.ndarray) -> np.nd
     return out
 
 
+def _column_std(X_cols) -> np.ndarray:
+    """Population standard deviation (ddof=0) of each column, in float64.
+
+    Exactly 0 for a column whose minimum equals its maximum: rounding in the
+    mean would otherwise leave a constant column a tiny, scale-dependent spread.
+    Dense or CSR (zeros included, without densifying).
+    """
+    if sp.issparse(X_cols):
+        X64 = X_cols.astype(np.float64)
+        _, var = mean_variance_axis(X64, axis=0)
+        low = X64.min(axis=0).toarray().ravel()
+        high = X64.max(axis=0).toarray().ravel()
+    else:
+        var = X_cols.var(axis=0, dtype=np.float64)
+        low, high = X_cols.min(axis=0), X_cols.max(axis=0)
+    std = np.sqrt(np.asarray(var, dtype=np.float64).reshape(-1))
+    std[np.asarray(low) == np.asarray(high)] = 0.0
+    return std
+
+
 @Substitution(random_state=_random_state_docstring)
 class ConditionJitter(BaseAugmenter):
     """Jitter tabular reaction conditions the way a lab varies them.
@@ -76,7 +97,8 @@ class ConditionJitter(BaseAugmenter):
     Parameters
     ----------
     std : float or array-like of shape (n_columns,), default=0.05
-        Standard deviation of the additive noise, in the units of X.
+        Standard deviation of the additive noise, in the units given by
+        ``units``.
     relative_std : float or array-like of shape (n_columns,), default=0.0
         Standard deviation of the multiplicative noise (0.03 means 3 %%).
     mask_prob : float in [0, 1], default=0.0
@@ -85,6 +107,17 @@ class ConditionJitter(BaseAugmenter):
         Clip the view to these limits: None (no clipping), ``"fit"`` (the min and
         max of each column seen in fit) or one ``(low, high)`` pair per selected
         column (``None`` for an open side).
+    units : {"data", "std"}, default="data"
+        The units of ``std``. ``"data"``: the units of X (``std=2.0`` on a
+        temperature column is "± 2 °C", as a chemist states a tolerance).
+        ``"std"``: multiples of each column's standard deviation seen in fit
+        (the population standard deviation, ``ddof=0``), so that one scalar
+        means the same on columns of any scale (``std=0.05`` is "5 %% of each
+        column's spread", what ``std=0.05`` means after a ``StandardScaler``);
+        a constant column (its minimum equal to its maximum in fit) gets no
+        additive noise. ``std_`` holds the values applied, in the units of X,
+        either way. ``relative_std``, ``mask_prob`` and ``bounds`` do not
+        depend on ``units``.
     columns : None, array-like of int, bool or str, or slice, default=None
         The columns to jitter (all when None): integer indices, a boolean mask, a
         slice, or names when fitted on a DataFrame. Others are left bit-identical.
@@ -94,8 +127,13 @@ class ConditionJitter(BaseAugmenter):
     ----------
     columns_ : ndarray of shape (n_columns,)
         Indices of the jittered columns.
-    std_, relative_std_ : ndarray of shape (n_columns,)
-        The noise levels, one per jittered column.
+    std_ : ndarray of shape (n_columns,)
+        The standard deviation of the additive noise applied to each jittered
+        column, in the units of X: ``std`` itself under ``units="data"``,
+        ``std`` times the column's standard deviation seen in fit under
+        ``units="std"``.
+    relative_std_ : ndarray of shape (n_columns,)
+        The multiplicative noise level of each jittered column.
     mean_ : ndarray of shape (n_columns,)
         Column means seen in fit (the values imputed by masking).
     bounds_ : ndarray of shape (n_columns, 2) or None
@@ -138,6 +176,7 @@ class ConditionJitter(BaseAugmenter):
         "relative_std": [Interval(Real, 0, None, closed="left"), "array-like"],
         "mask_prob": [Interval(Real, 0, 1, closed="both")],
         "bounds": [None, StrOptions({"fit"}), "array-like"],
+        "units": [StrOptions({"data", "std"})],
     }
 
     _zero_strength: ClassVar[dict] = {"std": 0.0, "relative_std": 0.0, "mask_prob": 0.0}
@@ -149,6 +188,7 @@ class ConditionJitter(BaseAugmenter):
         relative_std=0.0,
         mask_prob=0.0,
         bounds=None,
+        units="data",
         columns=None,
         random_state=None,
     ):
@@ -156,12 +196,15 @@ class ConditionJitter(BaseAugmenter):
         self.relative_std = relative_std
         self.mask_prob = mask_prob
         self.bounds = bounds
+        self.units = units
         self.columns = columns
         self.random_state = random_state
 
     def _fit_columns(self, X_cols: np.ndarray) -> None:
         n_cols = X_cols.shape[1]
         self.std_ = _per_column(self.std, "std", n_cols)
+        if self.units == "std":
+            self.std_ = self.std_ * _column_std(X_cols)
         self.relative_std_ = _per_column(self.relative_std, "relative_std", n_cols)
         self.mean_ = np.asarray(X_cols.mean(axis=0, dtype=np.float64)).reshape(-1)
         self._column_ids = np.arange(n_cols, dtype=np.float64)
@@ -172,6 +215,12 @@ class ConditionJitter(BaseAugmenter):
         self._use_rel = bool((self.relative_std_ > 0).any())
         # One normal draw per entry suffices when no column has both kinds of noise.
         self._two_draws = bool(((self.std_ > 0) & (self.relative_std_ > 0)).any())
+
+    def __setstate__(self, state):
+        # pickles of earlier versions, which had no ``units``: their std was in data units
+        state = dict(state)
+        state.setdefault("units", "data")
+        super().__setstate__(state)
 
     def _augment_block(self, X: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, k = X.shape

@@ -45,18 +45,45 @@ class SpectrumAugmenter(BaseAugmenter):
     ``augment`` draws a new view at each call; ``transform`` is the identity;
     ``fit_transform`` returns one training view.
 
+    **Relative or data units.** Under ``units="data"`` (the default) the
+    additive strengths (``noise_std``, ``baseline_offset_std``,
+    ``baseline_slope_std``) are in the units of the spectra, and the slope is
+    per index of the axis. Under ``units="relative"`` they are multiples of each
+    spectrum's own spread (the population standard deviation of the row over
+    the selected columns, computed on the input at each call, on its device; a
+    constant row gets none of them), and ``baseline_slope_std`` is the tilt from
+    one end of the axis to the other: one setting then means the same on a
+    100-point and a 1 841-point spectrum, on absorbances or after SNV, and
+    ``augment(c * X)`` equals ``c * augment(X)`` for ``c > 0``. The axis
+    parameters do not depend on ``units``: ``max_shift`` and ``band_max_width``
+    stay in points (a shift is a property of the instrument's grid: choose it
+    below a peak's half-width, in points) and ``stretch_std`` is already a
+    fraction. ``scale_std`` is a fraction under both.
+
+    The default stays ``"data"`` so that existing recipes, stated in the units
+    of the measurements, keep their meaning; prefer ``"relative"`` when one
+    setting must carry across instruments, lengths or preprocessing (a slope of
+    0.0015 per point is a tilt of ±1.4 across a 1 841-point spectrum, more than
+    the whole spread of an SNV-normalised one; ``baseline_slope_std=0.1`` under
+    ``"relative"`` is a tilt of 10 %% of the spectrum's spread whatever its
+    length).
+
     Parameters
     ----------
     noise_std : float >= 0, default=0.02
-        Standard deviation of the additive Gaussian noise.
+        Standard deviation of the additive Gaussian noise (in the units given by
+        ``units``).
     scale_std : float >= 0, default=0.05
         Standard deviation of the multiplicative intensity factor around 1.
     baseline_slope_std : float >= 0, default=0.0
-        Standard deviation of the baseline slope, per index of the axis.
+        Standard deviation of the baseline slope: per index of the axis under
+        ``units="data"``, the end-to-end tilt in multiples of the row's spread
+        under ``units="relative"``.
     baseline_offset_std : float >= 0, default=0.0
-        Standard deviation of the baseline offset.
+        Standard deviation of the baseline offset (in the units given by
+        ``units``).
     max_shift : int >= 0, default=0
-        Largest index shift.
+        Largest index shift, in points.
     stretch_std : float >= 0, default=0.0
         Standard deviation of the log stretch factor of the axis (0.015 stretches
         by about ±1.5 %%).
@@ -67,6 +94,11 @@ class SpectrumAugmenter(BaseAugmenter):
         ``band_dropout_prob > 0``.
     normalize : {None, "minmax", "l2", "snv"}, default=None
         Per-row normalisation applied last.
+    units : {"data", "relative"}, default="data"
+        The units of ``noise_std``, ``baseline_offset_std`` and
+        ``baseline_slope_std``: those of the spectra (the slope per index), or
+        multiples of each spectrum's spread (the slope end to end). See
+        "Relative or data units" above.
     columns : None, array-like of int, bool or str, or slice, default=None
         The columns holding the spectrum (all when None), in axis order. Others
         are left bit-identical.
@@ -116,6 +148,7 @@ class SpectrumAugmenter(BaseAugmenter):
         "band_dropout_prob": [Interval(Real, 0, 1, closed="both")],
         "band_max_width": [Interval(Integral, 1, None, closed="left")],
         "normalize": [None, StrOptions({"minmax", "l2", "snv"})],
+        "units": [StrOptions({"data", "relative"})],
     }
 
     _zero_strength: ClassVar[dict] = {
@@ -141,6 +174,7 @@ class SpectrumAugmenter(BaseAugmenter):
         band_dropout_prob=0.0,
         band_max_width=30,
         normalize=None,
+        units="data",
         columns=None,
         random_state=None,
     ):
@@ -153,6 +187,7 @@ class SpectrumAugmenter(BaseAugmenter):
         self.band_dropout_prob = band_dropout_prob
         self.band_max_width = band_max_width
         self.normalize = normalize
+        self.units = units
         self.columns = columns
         self.random_state = random_state
 
@@ -165,7 +200,9 @@ class SpectrumAugmenter(BaseAugmenter):
                 "set band_dropout_prob=0."
             )
         centre = (n - 1) / 2.0
-        self._axis = np.arange(n, dtype=np.float64) - centre  # baseline abscissa
+        self._axis = np.arange(n, dtype=np.float64) - centre  # baseline abscissa, per index
+        # the same from -1/2 to 1/2: a slope on it is the tilt from one end to the other
+        self._tilt_axis = self._axis / (n - 1) if n > 1 else self._axis.copy()
         # The axis in grid_sample's normalised coordinates.
         self._unit_axis = np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
 
@@ -182,9 +219,13 @@ class SpectrumAugmenter(BaseAugmenter):
         warp = (self.max_shift > 0 or self.stretch_std > 0) and n > 1
         scale = z[:, 0].mul(self.scale_std).add_(1.0)[:, None] if self.scale_std > 0 else None
         out, owned = X, False
+        # each row's spread, for strengths in relative units (on the input, before any view)
+        spread = self._row_spread(X) if self.units == "relative" else None
         if self.noise_std > 0:
             out = torch.empty_like(X, memory_format=torch.contiguous_format)
             out.normal_(0.0, self.noise_std, generator=generator)
+            if spread is not None:
+                out.mul_(spread)
             owned = True
         if warp:
             if not owned:
@@ -212,9 +253,14 @@ class SpectrumAugmenter(BaseAugmenter):
             if not owned:
                 out, owned = X.clone(), True
             if self.baseline_slope_std > 0:
-                out.addr_(z[:, 1] * self.baseline_slope_std, self._tensor("_axis", dev, dt))
+                slope = z[:, 1] * self.baseline_slope_std
+                if spread is None:  # per index
+                    out.addr_(slope, self._tensor("_axis", dev, dt))
+                else:  # end-to-end tilt, in multiples of the row's spread
+                    out.addr_(slope.mul_(spread[:, 0]), self._tensor("_tilt_axis", dev, dt))
             if self.baseline_offset_std > 0:
-                out.add_(z[:, 2:3] * self.baseline_offset_std)
+                offset = z[:, 2:3] * self.baseline_offset_std
+                out.add_(offset if spread is None else offset.mul_(spread))
 
         if self.band_dropout_prob > 0:
             if not owned:
@@ -226,6 +272,24 @@ class SpectrumAugmenter(BaseAugmenter):
                 out, owned = X.clone(), True
             self._normalize_(out)
         return out if owned else X.clone()
+
+    @staticmethod
+    def _row_spread(X: torch.Tensor) -> torch.Tensor:
+        """Each row's population standard deviation, shape (b, 1); exactly 0 for a
+        constant row (rounding in the mean would leave it a tiny spread)."""
+        std = torch.std(X, dim=1, keepdim=True, correction=0)
+        low, high = torch.aminmax(X, dim=1, keepdim=True)
+        return std.masked_fill_(low == high, 0.0)
+
+    def __setstate__(self, state):
+        # pickles of earlier versions, which had no ``units``: their strengths were in
+        # data units
+        state = dict(state)
+        state.setdefault("units", "data")
+        if "_tilt_axis" not in state and "_axis" in state:
+            n = state["_axis"].shape[0]
+            state["_tilt_axis"] = state["_axis"] / (n - 1) if n > 1 else state["_axis"].copy()
+        super().__setstate__(state)
 
     def _warp_blocks(self, X: torch.Tensor, z: torch.Tensor, u: torch.Tensor):
         """Yield ``(start, stop, rows)``: X's rows resampled at c + (i - c) / a - s.

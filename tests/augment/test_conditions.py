@@ -190,3 +190,104 @@ def test_explicit_bounds_are_respected(data, n, k, std, rel, seed):
         view = aug.augment(Xd)
         low, high = np.array(bounds, dtype=Xd.dtype).T
         assert (view >= low).all() and (view <= high).all()
+
+
+# ------------------------------------------------------------------ units="std"
+
+
+@settings(max_examples=25)
+@given(
+    X=matrices,
+    std=st.floats(0, 3),
+    rel=st.floats(0, 0.5),
+    float32=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_std_units_equal_data_units_times_column_std(X, std, rel, float32, seed):
+    """units="std" is units="data" with std times each column's spread (ddof=0): the
+    fitted std_ holds the data-unit values, and the views are equal by construction."""
+    if float32:
+        X = X.astype(np.float32)
+    rel_aug = ConditionJitter(std=std, relative_std=rel, units="std", random_state=seed).fit(X)
+    column_std = X.std(axis=0, dtype=np.float64)
+    column_std[X.min(axis=0) == X.max(axis=0)] = 0.0  # a constant column gets no noise
+    np.testing.assert_array_equal(rel_aug.std_, std * column_std)
+    data_aug = ConditionJitter(
+        std=rel_aug.std_, relative_std=rel, units="data", random_state=seed
+    ).fit(X)
+    np.testing.assert_array_equal(rel_aug.augment(X), data_aug.augment(X))
+    assert np.isfinite(rel_aug.augment(X)).all()
+
+
+@settings(max_examples=25)
+@given(
+    X=matrices,
+    c=st.floats(1e-3, 1e3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_std_units_are_invariant_to_rescaling(X, c, seed):
+    """augment(c X) == c augment(X) for the same seed, relative and multiplicative noise."""
+    params = dict(std=0.3, relative_std=0.1, units="std", random_state=seed)
+    view = ConditionJitter(**params).fit(X).augment(X)
+    scaled = ConditionJitter(**params).fit(c * X).augment(c * X)
+    scale = c * max(1.0, float(np.abs(X).max()))
+    np.testing.assert_allclose(scaled, c * view, rtol=1e-9, atol=1e-12 * scale)
+
+
+def test_std_units_constant_column_gets_no_noise():
+    X = np.column_stack([np.full(50, 1e6 / 3), np.linspace(0.0, 1.0, 50)])
+    aug = ConditionJitter(std=0.5, units="std", random_state=0).fit(X)
+    assert aug.std_[0] == 0.0 and aug.std_[1] > 0
+    view = aug.augment(X)
+    np.testing.assert_array_equal(view[:, 0], X[:, 0])
+    assert np.isfinite(view).all() and (view[:, 1] != X[:, 1]).any()
+
+
+def test_std_units_applied_noise_has_the_column_spread():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 2)) * np.array([[3.0, 0.01]])
+    aug = ConditionJitter(std=0.1, units="std", random_state=0).fit(X)
+    delta = aug.augment(X) - X
+    np.testing.assert_allclose(delta.std(axis=0), 0.1 * X.std(axis=0), rtol=0.03)
+
+
+def test_std_units_on_csr_match_dense():
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 5)) * (rng.uniform(size=(30, 5)) < 0.4)
+    X[:, 2] = 0.0  # an all-zero (constant) column
+    dense = ConditionJitter(std=0.2, units="std", random_state=0).fit(X)
+    sparse = ConditionJitter(std=0.2, units="std", random_state=0).fit(sp.csr_matrix(X))
+    np.testing.assert_allclose(sparse.std_, dense.std_, rtol=1e-12)
+    assert dense.std_[2] == 0.0 and sparse.std_[2] == 0.0
+
+
+def test_units_is_validated():
+    with pytest.raises(ValueError, match="units"):
+        ConditionJitter(units="percent").fit(np.ones((3, 2)))
+
+
+def test_pickle_of_an_earlier_version_keeps_data_units():
+    import pickle
+
+    X = np.arange(12.0).reshape(6, 2)
+    aug = ConditionJitter(std=0.5, random_state=0).fit(X)
+    state = aug.__getstate__()
+    state.pop("units")  # as pickled before ``units`` existed
+    old = ConditionJitter.__new__(ConditionJitter)
+    old.__setstate__(state)
+    assert old.get_params()["units"] == "data"
+    restored = pickle.loads(pickle.dumps(aug))
+    np.testing.assert_array_equal(old.augment(X), restored.augment(X))
+
+
+def test_std_units_pass_the_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from skcontrast.utils._test_common import EXPECTED_FAILED_CHECKS
+    from skcontrast.utils.estimator_checks import check_augmenter
+
+    aug = ConditionJitter(std=0.1, relative_std=0.05, mask_prob=0.2, units="std", random_state=0)
+    check_augmenter(aug)
+    check_estimator(aug, expected_failed_checks=EXPECTED_FAILED_CHECKS[ConditionJitter])
