@@ -300,8 +300,8 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         augmenter : augmenter or Pipeline of augmenters
-            Unfitted; each with ``random_state`` set to this one's (None: the
-            caller seeds them, as ``fit`` and the embedder do).
+            Unfitted, each with ``random_state=None``: ``fit`` seeds each step
+            from this one's ``random_state``, the embedder from its own.
         description : str
             One line per augmenter: its settings and its columns.
         kinds : ndarray of str of shape (n_features,)
@@ -314,7 +314,7 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             min_width=int(self.spectrum_min_width),
             min_correlation=float(self.spectrum_min_correlation),
         )
-        rs = self.random_state
+        rs = None  # the caller seeds each step: fit from random_state, the embedder from its own
         steps, lines = [], []
         bits = np.flatnonzero(kinds == "bits")
         if bits.size:
