@@ -160,7 +160,7 @@ def _ranges(idx: np.ndarray) -> str:
     if idx.size == 0:
         return ""
     parts, start, prev = [], int(idx[0]), int(idx[0])
-    for i in idx[1:].tolist() + [None]:
+    for i in [*idx[1:].tolist(), None]:
         if i is not None and i == prev + 1:
             prev = i
             continue
@@ -330,8 +330,7 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
             steps.append(step)
             lines.append(
-                f"{_short_repr(step)} on a {stop - start}-column spectrum "
-                f"({start}-{stop - 1})"
+                f"{_short_repr(step)} on a {stop - start}-column spectrum ({start}-{stop - 1})"
             )
         other = np.flatnonzero(kinds == "continuous")
         if other.size or not steps:

@@ -150,7 +150,9 @@ def test_auto_on_spectra_is_relative():
     assert "200-column spectrum (0-199)" in auto.description_
     # relative units: the same views on X scaled by 1000 (up to rounding)
     scaled = AutoAugmenter(random_state=0).fit(1000 * X)
-    np.testing.assert_allclose(scaled.augment(1000 * X), 1000 * auto.augment(X), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        scaled.augment(1000 * X), 1000 * auto.augment(X), rtol=1e-6, atol=1e-6
+    )
 
 
 def test_auto_on_a_dataframe_and_in_make_views():
