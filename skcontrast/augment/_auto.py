@@ -52,7 +52,7 @@ KINDS = ("bits", "spectrum", "continuous")
 
 
 def column_kinds(
-    X, *, min_width: int = 50, min_correlation: float = 0.9
+    X, *, min_width: int = 50, min_correlation: float = 0.5
 ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Sort the columns of X into fingerprint bits, spectra and other continuous columns.
 
@@ -82,8 +82,13 @@ def column_kinds(
         Finite values (validated by the caller).
     min_width : int, default=50
         Fewest columns of a spectrum block.
-    min_correlation : float, default=0.9
+    min_correlation : float, default=0.5
         Smallest correlation between neighbouring columns of a spectrum block.
+        0.5, not higher: a Savitzky-Golay first derivative (window 15, order
+        2) of white noise has a lag-1 correlation of 0.8, and 0.7-0.8 was
+        the floor on the fermentation spectra; unordered columns pass it by
+        chance with probability at most 1/3 each (3 rows), so 49 in a row
+        (about 1e-23) do not.
 
     Returns
     -------
@@ -220,7 +225,7 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         :meth:`views_for`); 0 leaves spectra unchanged.
     spectrum_min_width : int >= 3, default=50
         Fewest neighbouring columns that make a spectrum block.
-    spectrum_min_correlation : float in [0, 1], default=0.9
+    spectrum_min_correlation : float in [0, 1], default=0.5
         Smallest correlation (across rows) between neighbouring columns of a
         spectrum block.
     %(random_state)s
@@ -278,7 +283,7 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         jitter_std=0.1,
         spectrum_strength=1.0,
         spectrum_min_width=50,
-        spectrum_min_correlation=0.9,
+        spectrum_min_correlation=0.5,
         random_state=None,
     ):
         self.bit_p = bit_p
