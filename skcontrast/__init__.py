@@ -12,6 +12,7 @@ import importlib
 __version__ = "0.1.0.dev0"
 
 _LAZY = {
+    "AutoAugmenter": "skcontrast.augment",
     "ConditionJitter": "skcontrast.augment",
     "SpectrumAugmenter": "skcontrast.augment",
     "BitDropout": "skcontrast.augment",

@@ -35,6 +35,7 @@ UntrustedTypesFoundException = _exceptions.UntrustedTypesFoundException
 
 EMBEDDER = "skcontrast.embed._embedder.ContrastiveEmbedder"
 JITTER = "skcontrast.augment._conditions.ConditionJitter"
+BITS = "skcontrast.augment._bits.BitDropout"
 MORGAN = "skcontrast.featurize._morgan.MorganFeaturizer"
 RETRIEVER = "skcontrast.neighbors._retriever.CosineRetriever"
 SMILES = ["CCO", "CCN", "c1ccccc1", "CC(=O)O", "CCCC", "CCOC", "c1ccncc1", "CC(C)O"]
@@ -113,8 +114,9 @@ def test_pipeline_lists_only_skcontrast_estimators_and_predicts_identically():
     X, y = _records()
     pipe = _fit(_pipeline(), X, y)
     data = sio.dumps(pipe)
-    assert sio.get_untrusted_types(data=data) == [JITTER, EMBEDDER, MORGAN]
-    loaded = sio.loads(data, trusted=[JITTER, EMBEDDER, MORGAN])
+    # augmenter="auto": BitDropout on the 64 bits, ConditionJitter on the two conditions
+    assert sio.get_untrusted_types(data=data) == [BITS, JITTER, EMBEDDER, MORGAN]
+    loaded = sio.loads(data, trusted=[BITS, JITTER, EMBEDDER, MORGAN])
     np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
     np.testing.assert_array_equal(loaded[:-1].transform(X), pipe[:-1].transform(X))
     assert loaded[1].score(pipe[0].transform(X)) == pipe[1].score(pipe[0].transform(X))

@@ -20,7 +20,7 @@ import torch
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from skcontrast.augment import ConditionJitter
+from skcontrast.augment import AutoAugmenter, ConditionJitter
 from skcontrast.augment._views import fit_views
 
 # _silent lived in this module: pickles of earlier versions name it here
@@ -72,7 +72,16 @@ _SCORE_SEED = 0
 #: of its chance value
 _CHANCE_FRACTION = 0.97
 #: What a failed fit removes: it leaves no model behind.
-_FITTED = ("net_", "augmenter_", "history_", "n_iter_", "_n_features_out", "_fitted_params")
+_FITTED = (
+    "net_",
+    "augmenter_",
+    "augmenter_description_",
+    "batch_size_",
+    "history_",
+    "n_iter_",
+    "_n_features_out",
+    "_fitted_params",
+)
 
 
 @Substitution(random_state=_random_state_docstring, device=_device_docstring)
@@ -103,11 +112,22 @@ class ContrastiveEmbedder(
     projection_dim : int or None, default=64
         Output size of the projection head (Linear-ReLU-Linear) used by the loss
         only. None trains without a head.
-    augmenter : None, fitted-able transformer or Pipeline, default=None
-        Makes the views. None means ``ConditionJitter(std=0.1)``. A skcontrast
-        augmenter (or a Pipeline of them) runs on the training device through
-        ``augment_tensor``; any other scikit-learn transformer runs through its
-        ``transform`` on the CPU. It is cloned and fitted on the training X.
+    augmenter : "auto", None, fitted-able transformer or Pipeline, default="auto"
+        Makes the views. ``"auto"`` (the default) means ``AutoAugmenter()``:
+        at fit the views are chosen from the training X (after validation)
+        by :class:`~skcontrast.augment.AutoAugmenter` --- ``BitDropout(p=0.3)``
+        on fingerprint bits, ``SpectrumAugmenter(units="relative")`` on a wide
+        block of smoothly varying ordered columns (spectra), and
+        ``ConditionJitter(std=0.1, units="std")`` on other continuous columns,
+        as a Pipeline of column subsets for mixed input; they are in
+        ``augmenter_`` and described in ``augmenter_description_`` (printed
+        under ``verbose``). An ``AutoAugmenter`` instance with settings of
+        your own is resolved the same way. None keeps the default of earlier
+        versions, ``ConditionJitter(std=0.1)`` on every column in the units
+        of X. A skcontrast augmenter (or a Pipeline of them) runs on the
+        training device through ``augment_tensor``; any other scikit-learn
+        transformer runs through its ``transform`` on the CPU. It is cloned
+        and fitted on the training X.
     loss : {"nt_xent", "info_nce", "supcon", "vicreg", "barlow_twins"}, \
             ContrastiveLoss subclass or instance, default="nt_xent"
         Symmetric SimCLR loss, one-directional InfoNCE, supervised
@@ -126,7 +146,9 @@ class ContrastiveEmbedder(
         instance, nor by a class whose ``__init__`` takes no temperature.
     batch_size : int, default=256
         Rows per training batch (each gives ``2 * batch_size`` views). A final
-        batch of one row is dropped.
+        batch of one row is dropped. Capped by the number of training rows
+        (after the validation split): 40 rows train in one batch of 40, with
+        no warning; the batch used is ``batch_size_``.
     max_epochs : int, default=50
         Epochs per ``fit`` (and per ``partial_fit`` call).
     lr : float, default=1e-3
@@ -187,7 +209,15 @@ class ContrastiveEmbedder(
     n_iter_ : int
         Number of epochs trained.
     augmenter_ : transformer
-        The fitted augmenter.
+        The fitted augmenter: with ``augmenter="auto"`` (or an
+        ``AutoAugmenter``), the views it chose (an augmenter or a Pipeline of
+        them), fitted.
+    augmenter_description_ : str
+        The views in words, one line per augmenter and the columns it
+        changes (what ``"auto"`` chose); for an augmenter given, its repr.
+    batch_size_ : int
+        The training batch of the last ``fit`` or ``partial_fit``:
+        ``min(batch_size, number of training rows)`` (at least 2).
     device_ : str
         The device the encoder lives on.
     n_features_in_ : int
@@ -219,7 +249,7 @@ class ContrastiveEmbedder(
         "hidden_dims": [tuple, list],
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
         "projection_dim": [None, Interval(numbers.Integral, 1, None, closed="left")],
-        "augmenter": [None, HasMethods(["fit", "transform"])],
+        "augmenter": [None, StrOptions({"auto"}), HasMethods(["fit", "transform"])],
         "loss": [StrOptions(set(LOSSES)), type, ContrastiveLoss],
         "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
@@ -244,7 +274,7 @@ class ContrastiveEmbedder(
         hidden_dims=(256,),
         n_components=64,
         projection_dim=64,
-        augmenter=None,
+        augmenter="auto",
         loss="nt_xent",
         temperature=0.2,
         batch_size=256,
@@ -471,6 +501,7 @@ class ContrastiveEmbedder(
             group_codes = encode_groups(
                 X, groups, loss=self.net_.criterion_ if incremental else self.loss
             )
+            batch = self._report_setup(X, views=not incremental)
             with self._seeded(seed), torch_threads(self.n_threads):
                 if not incremental:
                     self.net_ = self._new_net(X)
@@ -487,6 +518,7 @@ class ContrastiveEmbedder(
             elif snapshot is not None:
                 self.net_.restore(snapshot)
             raise
+        self.batch_size_ = batch
         self._after_training()
         return self
 
@@ -507,7 +539,7 @@ class ContrastiveEmbedder(
             draw_seed(check_generator(self.random_state)), self.distributed, self.device
         )
         self.device_ = resolve_device(self.device)
-        augmenter = ConditionJitter(std=0.1) if self.augmenter is None else self.augmenter
+        augmenter, self.augmenter_description_ = self._views_for(X)
         # random_state=None steps get seeds from ours, so make_views(augmenter_, X)
         # replays too (the training views come from the net's torch generator)
         self.augmenter_ = fit_views(
@@ -518,6 +550,36 @@ class ContrastiveEmbedder(
             validated=True,  # X was validated above: the augmenters do not scan it again
         )
         return X, y_codes
+
+    def _report_setup(self, X, views: bool) -> int:
+        """The training batch (``batch_size`` capped by the training rows); under
+        ``verbose``, print it when capped, and the views of a new model."""
+        n_train = X.shape[0]
+        if self.validation_fraction:
+            n_train -= round(self.validation_fraction * X.shape[0])
+        batch = max(2, min(int(self.batch_size), n_train))
+        if self.verbose:
+            if views:
+                lines = self.augmenter_description_.splitlines()
+                print("views (augmenter_): " + "\n    ".join(lines))
+            if batch < int(self.batch_size):
+                print(
+                    f"batch: {batch} rows (batch_size={self.batch_size} capped by the "
+                    f"{n_train} training rows)"
+                )
+        return batch
+
+    def _views_for(self, X):
+        """The augmenter to fit on X, unfitted, and its description."""
+        augmenter = self.augmenter
+        if augmenter is None:  # the default of earlier versions
+            augmenter = ConditionJitter(std=0.1)
+        elif isinstance(augmenter, str):  # "auto" (the only string the constraint allows)
+            augmenter = AutoAugmenter()
+        if isinstance(augmenter, AutoAugmenter):
+            augmenter, description, _ = augmenter.views_for(X)
+            return augmenter, description
+        return augmenter, " ".join(repr(augmenter).split())
 
     def _new_net(self, X) -> ContrastiveNet:
         """The encoder, head and net of a new model (called under the fit's seed)."""

@@ -95,8 +95,8 @@ def _same_param(name: str, old, new) -> bool:
     """Whether a parameter that defines the model still has its fitted value."""
     if old is new:
         return True
-    if name in ("encoder", "augmenter"):
-        return False  # objects: by identity
+    if name in ("encoder", "augmenter") and not (isinstance(old, str) and isinstance(new, str)):
+        return False  # objects: by identity ("auto", a string, by value)
     if name == "loss" and not (isinstance(old, str) and isinstance(new, str)):
         return False  # a loss class or instance: by identity
     if name == "callbacks":

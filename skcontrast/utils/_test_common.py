@@ -28,7 +28,13 @@ import torch
 from sklearn.base import BaseEstimator
 
 import skcontrast
-from skcontrast.augment import BitDropout, ConditionJitter, FunctionAugmenter, SpectrumAugmenter
+from skcontrast.augment import (
+    AutoAugmenter,
+    BitDropout,
+    ConditionJitter,
+    FunctionAugmenter,
+    SpectrumAugmenter,
+)
 from skcontrast.embed import ContrastiveEmbedder
 from skcontrast.featurize import DescriptorFeaturizer, MorganFeaturizer
 from skcontrast.neighbors import CosineRetriever
@@ -54,6 +60,7 @@ INIT_PARAMS: dict[type, dict] = {
         "device": "cpu",
         "random_state": 0,
     },
+    AutoAugmenter: {"random_state": 0},
     BitDropout: {"p": 0.2, "random_state": 0},
     DescriptorFeaturizer: {},
     MorganFeaturizer: {"n_bits": 64},
@@ -96,6 +103,7 @@ _STATELESS_NAMES = (
 
 #: ``{Estimator: {check_name: reason}}`` for checks that fail by design.
 EXPECTED_FAILED_CHECKS: dict[type, dict[str, str]] = {
+    AutoAugmenter: dict(_AUGMENTER_XFAILS),
     BitDropout: dict(_AUGMENTER_XFAILS),
     ConditionJitter: dict(_AUGMENTER_XFAILS),
     FunctionAugmenter: dict(_AUGMENTER_XFAILS),

@@ -47,6 +47,8 @@ def test_not_a_terminal_gets_plain_lines(capsys, monkeypatch):
     assert ESC not in out and ESC not in err
     assert "\r" not in out and "\r" not in err  # no progress bar redraws
     lines = out.splitlines()
+    assert lines[0].startswith("views (augmenter_): ")  # what augmenter="auto" chose
+    lines = lines[next(i for i, line in enumerate(lines) if line.lstrip().startswith("epoch")) :]
     assert lines[0].split()[:2] == ["epoch", "train_loss"]
     assert set(lines[1]) <= {"-", " "}  # the table's rule
     assert [line.split()[0] for line in epoch_lines(out)] == ["1/3", "2/3", "3/3"]
