@@ -762,6 +762,7 @@ class ContrastiveEmbedder(
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components), float32
+            Empty, of shape (0, n_components), when X has no rows.
 
         Raises
         ------
@@ -776,7 +777,10 @@ class ContrastiveEmbedder(
         """
         check_is_fitted(self)
         self._check_params_valid()
-        X = self._validate_X(X, reset=False, ensure_min_samples=1)
+        # No rows give no rows (an empty dask partition), not an error.
+        X = self._validate_X(X, reset=False, ensure_min_samples=0)
+        if X.shape[0] == 0:
+            return np.empty((0, self._n_features_out), dtype=np.float32)
         with torch_threads(self.n_threads):
             return self.net_.embed(X, batch_size=max(int(self.batch_size), 1024))
 

@@ -76,3 +76,13 @@ def test_a_new_model_still_needs_two_rows(method):
     X = np.ones((1, 3), dtype=np.float32)
     with pytest.raises(ValueError, match="minimum of 2 is required"):
         getattr(ContrastiveEmbedder(max_epochs=1), method)(X)
+
+
+def test_transform_of_no_rows_is_an_empty_embedding(fitted):
+    # An empty dask partition reaches transform as a block of 0 rows.
+    emb, X = fitted
+    Z = emb.transform(X[:0])
+    assert Z.shape == (0, emb.transform(X[:1]).shape[1])
+    assert Z.dtype == np.float32
+    with pytest.raises(ValueError, match="features"):
+        emb.transform(np.zeros((0, X.shape[1] + 1), dtype=np.float32))
