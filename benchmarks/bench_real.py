@@ -35,7 +35,10 @@ setting is tuned on the scored rows.
 
 Recipes (``--recipes``, comma-separated):
 
-* ``defaults``: ``ContrastiveEmbedder()`` with every parameter at its default;
+* ``defaults``: ``ContrastiveEmbedder()`` with every parameter at its default
+  (``augmenter="auto"``);
+* ``previous``: the defaults before ``augmenter="auto"``
+  (``augmenter=None``: ``ConditionJitter(std=0.1)`` in data units);
 * ``vicreg``: the default views with ``loss="vicreg"``;
 * ``bits03`` / ``vicreg_bits03`` (chembl): ``BitDropout(p=0.3)`` views, NT-Xent / VICReg;
 * ``spectra``: VICReg with ``SpectrumAugmenter(noise_std=0.1, scale_std=0.1, max_shift=2)``
@@ -238,6 +241,8 @@ def make_embedder(name: str, epochs: int | None, **params):
         return ContrastiveEmbedder(**kwargs)
     if name == "vicreg":
         return ContrastiveEmbedder(loss="vicreg", **kwargs)
+    if name == "previous":
+        return ContrastiveEmbedder(augmenter=None, **kwargs)
     if name == "bits03":
         return ContrastiveEmbedder(augmenter=BitDropout(p=0.3), **kwargs)
     if name == "vicreg_bits03":
