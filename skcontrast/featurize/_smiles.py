@@ -31,6 +31,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from rdkit import Chem, rdBase
 from rdkit.rdBase import BlockLogs
 
+from skcontrast.utils._dask import is_dask_collection
 from skcontrast.utils._sklearn import Interval, _fit_context, validate_data
 from skcontrast.utils._warnings import warn_user
 
@@ -63,7 +64,7 @@ def as_molecule_column(X: Any, *, allow_empty: bool = False) -> tuple[np.ndarray
     collection is refused: calling ``to_numpy`` on it would compute all of it
     into this process.
     """
-    if hasattr(X, "__dask_graph__"):
+    if is_dask_collection(X):
         raise TypeError(
             f"X is a dask collection ({type(X).__name__}); the featurizers work on "
             "in-memory blocks. Map them over the partitions, e.g. "

@@ -30,11 +30,14 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import threading
 
 import numpy as np
 
 from skcontrast.neighbors import _search
 from skcontrast.neighbors._normalize import normalize_rows
+from skcontrast.utils._dask import is_dask_collection
+from skcontrast.utils._sklearn import Interval, validate_params
 
 #: Each algorithm's parameters (faiss's names) and their defaults.
 DEFAULTS = {
@@ -89,14 +92,28 @@ def check_params(algorithm: str, params: dict | None, n_items: int) -> dict:
     return resolved
 
 
+# faiss's OpenMP thread count and ``distance_compute_blas_threshold`` are
+# process-wide settings, which ``_one_thread`` and ``_pairwise_distances`` set
+# and restore. Two threads doing so at once (a threaded dask scheduler, a
+# thread pool) could interleave save and restore, and leave the other thread's
+# value in place for good (thread B saves A's temporary value, then restores
+# it after A has restored the original). Each setting is therefore changed
+# under its own lock, held until it is restored; re-entrant, so that a nested
+# use in the same thread does not deadlock. A second build (or IVF search)
+# waits for the first to finish.
+_THREADS_LOCK = threading.RLock()
+_BLAS_THRESHOLD_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def _one_thread(faiss):
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
+    with _THREADS_LOCK:
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            yield
+        finally:
+            faiss.omp_set_num_threads(before)
 
 
 def build_index(items: np.ndarray, algorithm: str, params: dict):
@@ -155,14 +172,16 @@ def _pairwise_distances(faiss):
     With many queries faiss computes them with a BLAS product, whose rounding
     depends on the block of queries; raising ``distance_compute_blas_threshold``
     makes a query's probed lists a function of that query alone (the lists are
-    ``nlist`` centroids: the cost is small).
+    ``nlist`` centroids: the cost is small). A process-wide setting: changed
+    under ``_BLAS_THRESHOLD_LOCK`` (see there).
     """
-    before = faiss.cvar.distance_compute_blas_threshold
-    faiss.cvar.distance_compute_blas_threshold = 2**30
-    try:
-        yield
-    finally:
-        faiss.cvar.distance_compute_blas_threshold = before
+    with _BLAS_THRESHOLD_LOCK:
+        before = faiss.cvar.distance_compute_blas_threshold
+        faiss.cvar.distance_compute_blas_threshold = 2**30
+        try:
+            yield
+        finally:
+            faiss.cvar.distance_compute_blas_threshold = before
 
 
 def search_rows(retriever, queries: np.ndarray, self_ids: np.ndarray | None, k: int):
@@ -242,6 +261,16 @@ def search(retriever, X, k: int):
     return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
 
 
+@validate_params(
+    {
+        "retriever": "no_validation",  # checked below (fitted, in memory, cosine)
+        "X": "no_validation",  # validated as kneighbors validates its queries
+        "k": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_queries": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": "no_validation",  # check_generator's own message
+    },
+    prefer_skip_nested_validation=True,
+)
 def recall_at_k(
     retriever, X=None, k: int = 10, *, n_queries: int | None = 1000, random_state=0
 ) -> float:
@@ -278,12 +307,15 @@ def recall_at_k(
 
     Raises
     ------
+    sklearn.utils._param_validation.InvalidParameterError
+        When ``k`` or ``n_queries`` is not an integer >= 1 (``n_queries=2.5``,
+        ``k=0``); the message names the parameter.
     sklearn.exceptions.NotFittedError
         Before ``fit``.
     ValueError
         For a retriever fitted with metric="tanimoto" or on a dask array, for
-        ``n_queries < 1``, for ``k`` out of range, and for invalid X (as
-        :meth:`~skcontrast.neighbors.CosineRetriever.kneighbors`).
+        ``k`` above the number of items (less one when X is None), and for
+        invalid X (as :meth:`~skcontrast.neighbors.CosineRetriever.kneighbors`).
 
     Examples
     --------
@@ -307,10 +339,8 @@ def recall_at_k(
             "this one was fitted on a dask array (its search is exact; use to_local()) "
             "or with metric='tanimoto' (exact)."
         )
-    if n_queries is not None and (isinstance(n_queries, bool) or n_queries < 1):
-        raise ValueError(f"n_queries must be None or an integer >= 1, got {n_queries!r}.")
     X, _ = retriever._queries(X)
-    if X is not None and _sharded.is_dask_collection(X):
+    if X is not None and is_dask_collection(X):
         raise ValueError("recall_at_k: pass the queries as an in-memory array (a sample).")
     total = retriever.n_samples_fit_ if X is None else X.shape[0]
     k = retriever._check_n_neighbors(k, X is None, total)

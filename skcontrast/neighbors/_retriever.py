@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from skcontrast.neighbors import _approximate, _search, _sharded, _tanimoto
 from skcontrast.neighbors._backends import BACKEND_NAMES, BACKENDS, chunk_size, resolve_backend
 from skcontrast.neighbors._normalize import normalize_rows
+from skcontrast.utils._dask import is_dask_collection
 from skcontrast.utils._persistence import canonical_state, check_plain_data
 from skcontrast.utils._sklearn import Interval, StrOptions, _fit_context, check_is_fitted
 from skcontrast.utils._validation import validate_float
@@ -291,39 +292,80 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             (see there), and for ``algorithm`` other than "exact" with
             ``metric="tanimoto"``. For a dask array: when it is not 2-D or is
             empty, when ``metric`` or ``algorithm`` is not the default, and for
-            a block with bad values (the message names the block's rows).
+            a block with bad values (the message names the block and the rows,
+            counted in X); under a ``distributed.Client`` too, as ``fit`` waits
+            for every shard.
         TypeError
             For a dask collection other than a dask array.
         ImportError
             With ``backend="faiss"``, ``algorithm="hnsw"`` or ``"ivf"`` when
             faiss is not installed.
+
+        A fit that raises leaves the retriever unfitted (a previous fit is
+        dropped): :meth:`kneighbors` then raises ``NotFittedError``.
         """
-        for name in ("_shards", "_shard_starts"):  # a previous fit on a dask array
+        self._clear_fit()  # a previous fit (in memory or on a dask array) is dropped
+        try:
+            return self._fit(X)
+        except BaseException:
+            # validation records n_features_in_ before it can fail: a failed fit
+            # leaves the retriever unfitted, never half fitted
+            self._clear_fit()
+            raise
+
+    #: Every attribute a fit sets (removed before each fit and when a fit fails).
+    _FITTED_ATTRIBUTES = (
+        "n_features_in_",
+        "feature_names_in_",
+        "backend_",
+        "_fit_dtype",
+        "n_samples_fit_",
+        "_n_features_out",
+        "_items",
+        "_fingerprints",
+        "_cache",
+        "algorithm_params_",
+        "_fit_algorithm",
+        "_shards",
+        "_shard_starts",
+    )
+
+    def _clear_fit(self) -> None:
+        for name in self._FITTED_ATTRIBUTES:
             self.__dict__.pop(name, None)
+
+    def _fit(self, X):
+        """``fit`` on a retriever with no fitted attribute: check and build first, then set."""
         if self.algorithm != "exact" and self.metric != "cosine":
             raise ValueError(
                 f"algorithm={self.algorithm!r} (approximate search on faiss) needs "
                 f"metric='cosine', got metric={self.metric!r}."
             )
-        if _sharded.is_dask_collection(X):
+        if is_dask_collection(X):
             return _sharded.fit(self, X)
         if self.metric == "tanimoto":
             return self._fit_tanimoto(X)
         X = validate_float(self, X, reset=True)
-        self.backend_ = resolve_backend(self.backend).name
-        self._fit_dtype = X.dtype
-        self.n_samples_fit_ = X.shape[0]
-        self._n_features_out = self.n_samples_fit_
-        self._items = _search.pad_items(normalize_rows(X))
-        self._fingerprints = None
-        self._cache = {}
-        self.algorithm_params_ = _approximate.check_params(
-            self.algorithm, self.algorithm_params, self.n_samples_fit_
+        backend = resolve_backend(self.backend).name
+        n_samples = X.shape[0]
+        algorithm_params = _approximate.check_params(
+            self.algorithm, self.algorithm_params, n_samples
         )
+        items = _search.pad_items(normalize_rows(X))
+        cache = {}
         if self.algorithm != "exact":
-            self._cache["ann"] = _approximate.build_index(
-                self._items[: self.n_samples_fit_], self.algorithm, self.algorithm_params_
+            cache["ann"] = _approximate.build_index(
+                items[:n_samples], self.algorithm, algorithm_params
             )
+        # the attributes in this order: the pickle of a fitted retriever depends on it
+        self.backend_ = backend
+        self._fit_dtype = X.dtype
+        self.n_samples_fit_ = n_samples
+        self._n_features_out = n_samples
+        self._items = items
+        self._fingerprints = None
+        self._cache = cache
+        self.algorithm_params_ = algorithm_params
         self._fit_algorithm = self.algorithm
         return self
 
@@ -336,6 +378,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "backend='auto' or 'numpy'."
             )
         counts = _tanimoto.check_counts(self, X, reset=True)
+        algorithm_params = _approximate.check_params("exact", self.algorithm_params, 0)
         self.backend_ = "numpy"
         self._fit_dtype = np.dtype(np.float64)
         self.n_samples_fit_ = counts.shape[0]
@@ -343,7 +386,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._fingerprints = counts
         self._items = None
         self._cache = {}
-        self.algorithm_params_ = _approximate.check_params("exact", self.algorithm_params, 0)
+        self.algorithm_params_ = algorithm_params
         self._fit_algorithm = "exact"
         return self
 
@@ -472,7 +515,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         if X is None:
             return None, self._fit_dtype
-        if _sharded.is_dask_collection(X):
+        if is_dask_collection(X):
             return _sharded.check_queries(self, X)
         if self._fitted_tanimoto():
             return _tanimoto.check_counts(self, X, reset=False), np.dtype(np.float64)
@@ -528,7 +571,7 @@ class CosineRetriever(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         if _sharded.is_sharded(self):
             return _sharded.search(self, X, k)
-        if X is not None and _sharded.is_dask_collection(X):
+        if X is not None and is_dask_collection(X):
             return _sharded.search_blocks(self, X, k)
         if getattr(self, "_fit_algorithm", "exact") != "exact":
             return _approximate.search(self, X, k)

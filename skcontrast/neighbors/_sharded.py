@@ -34,11 +34,12 @@ against every shard, and against its own shard with itself excluded.
 
 from __future__ import annotations
 
-import sys
+import re
 
 import numpy as np
 
 from skcontrast.neighbors._normalize import normalize_rows
+from skcontrast.utils._dask import is_dask_collection
 from skcontrast.utils._validation import validate_float
 
 #: Queries per task when the queries are an in-memory array.
@@ -51,12 +52,6 @@ PICKLE_MESSAGE = (
     "the items into an ordinary in-memory CosineRetriever (the same results, "
     "and it pickles and saves with skops), or refit it where it is loaded."
 )
-
-
-def is_dask_collection(X) -> bool:
-    """Whether X is a dask collection (dask is not imported when X is not one)."""
-    dask = sys.modules.get("dask")
-    return dask is not None and dask.is_dask_collection(X)
 
 
 def is_sharded(retriever) -> bool:
@@ -94,11 +89,19 @@ def _output_dtype(X) -> np.dtype:
     return np.dtype(np.float64)
 
 
+#: The rows clause of :mod:`skcontrast.utils._validation`'s messages: "at row(s) [3, 17]".
+_ROWS_CLAUSE = re.compile(r"at row\(s\) \[([0-9, ]*)\]")
+
+
 def _block_error(exc: ValueError, start: int, stop: int, name: str) -> ValueError:
-    return ValueError(
-        f"{name} (a dask array), the block of rows {start} to {stop - 1}: {exc} "
-        f"(rows in this message are counted from the block's first row, row {start} of {name})"
-    )
+    """The error of a block, its rows counted in the whole array (``start`` + the block's row)."""
+
+    def shift(match: re.Match) -> str:
+        rows = [start + int(r) for r in match.group(1).split(",") if r.strip()]
+        return f"at row(s) {rows}"
+
+    message = _ROWS_CLAUSE.sub(shift, str(exc))
+    return ValueError(f"{name} (a dask array), the block of rows {start} to {stop - 1}: {message}")
 
 
 def _fit_shard(block, start: int, stop: int, params: dict):
@@ -111,7 +114,11 @@ def _fit_shard(block, start: int, stop: int, params: dict):
 
 
 def fit(retriever, X):
-    """``CosineRetriever.fit`` on a dask array: one persisted shard per row block."""
+    """``CosineRetriever.fit`` on a dask array: one persisted shard per row block.
+
+    The shards are built, persisted and counted before any attribute is set
+    (the retriever holds none when this is called; see ``CosineRetriever.fit``).
+    """
     import dask
 
     from skcontrast.neighbors._backends import resolve_backend
@@ -144,9 +151,16 @@ def fit(retriever, X):
         if stop > start:  # empty blocks hold no items
             shards.append(dask.delayed(_fit_shard)(block, int(start), int(stop), params))
             starts.append(int(start))
-    retriever.backend_ = resolve_backend(retriever.backend).name
+    backend = resolve_backend(retriever.backend).name
+    shards = dask.persist(*shards)
+    # Under a distributed Client, persist returns at once and a block's error
+    # would surface at the first search: fetch each shard's size (an int per
+    # shard, the shards stay where they are) so that fit raises it, as it does
+    # with the local schedulers (where persist has computed them already).
+    dask.compute(*(dask.delayed(getattr)(shard, "n_samples_fit_") for shard in shards))
+    # the attributes in the order an in-memory fit sets them (validate_data first)
     retriever.n_features_in_ = int(n_features)
-    retriever.__dict__.pop("feature_names_in_", None)
+    retriever.backend_ = backend
     retriever._fit_dtype = dtype
     retriever.n_samples_fit_ = int(n_samples)
     retriever._n_features_out = retriever.n_samples_fit_
@@ -155,7 +169,7 @@ def fit(retriever, X):
     retriever._cache = {}
     retriever.algorithm_params_ = {}
     retriever._fit_algorithm = "exact"
-    retriever._shards = tuple(dask.persist(*shards))
+    retriever._shards = tuple(shards)
     retriever._shard_starts = np.array(starts, dtype=np.int64)
     return retriever
 

@@ -7,7 +7,9 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.validation import check_is_fitted
 
 from skcontrast.neighbors import CosineRetriever, recall_at_k
 
@@ -176,8 +178,12 @@ def test_recall_sample_and_errors():
     assert recall_at_k(r, k=5, n_queries=50, random_state=1) == recall_at_k(
         r, k=5, n_queries=50, random_state=1
     )
-    with pytest.raises(ValueError, match="n_queries must be None or an integer >= 1"):
-        recall_at_k(r, Q, n_queries=0)
+    for bad in (0, 2.5, "10"):
+        with pytest.raises(ValueError, match="'n_queries' parameter of recall_at_k"):
+            recall_at_k(r, Q, n_queries=bad)
+    for bad in (0, 2.5, None):
+        with pytest.raises(ValueError, match="'k' parameter of recall_at_k"):
+            recall_at_k(r, Q, k=bad)
     with pytest.raises(ValueError, match="n_neighbors <= n_samples_fit"):
         recall_at_k(r, Q, k=501)
     with pytest.raises(ValueError, match="X has 3 features"):
@@ -206,3 +212,47 @@ def test_pickles_from_before_approximate_search_load():
     old.__setstate__(state)
     assert old.get_params()["algorithm"] == "exact" and old.algorithm_params_ == {}
     np.testing.assert_array_equal(old.kneighbors(Q)[1], r.kneighbors(Q)[1])
+
+
+def test_failed_fit_leaves_it_unfitted_and_refit_works():
+    X, Q = _clusters(n=300)
+    r = CosineRetriever(algorithm="hnsw").fit(X)
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['M'\]"):
+        r.set_params(algorithm="exact", algorithm_params={"M": 8}).fit(X[:100])
+    assert not hasattr(r, "n_samples_fit_") and not hasattr(r, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        r.kneighbors(Q)
+    r.set_params(algorithm_params=None).fit(X[:100])
+    assert pickle.dumps(r) == pickle.dumps(CosineRetriever().fit(X[:100]))
+    first = CosineRetriever(algorithm="ivf", algorithm_params={"nlist": 500})
+    with pytest.raises(ValueError, match="nlist"):
+        first.fit(X)  # 500 lists for 300 items
+    with pytest.raises(NotFittedError):
+        check_is_fitted(first)
+    first.set_params(algorithm_params={"nlist": 5}).fit(X)
+    assert pickle.dumps(first) == pickle.dumps(
+        CosineRetriever(algorithm="ivf", algorithm_params={"nlist": 5}).fit(X)
+    )
+
+
+def test_faiss_settings_restored_under_concurrent_use():
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, Q = _clusters(n=400)
+    ivf = CosineRetriever(algorithm="ivf", batch_size=1).fit(X)
+    threshold = faiss.cvar.distance_compute_blas_threshold
+    n_threads = faiss.omp_get_max_threads()
+
+    def work(i):
+        if i % 4 == 0:
+            CosineRetriever(algorithm="hnsw", algorithm_params={"M": 4}).fit(X[:100])
+        return ivf.kneighbors(Q[i % 50 : i % 50 + 5], return_distance=False)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(64)))
+    assert faiss.cvar.distance_compute_blas_threshold == threshold
+    assert faiss.omp_get_max_threads() == n_threads
+    for i, ind in enumerate(results):  # the same as one thread alone finds
+        np.testing.assert_array_equal(
+            ind, ivf.kneighbors(Q[i % 50 : i % 50 + 5], return_distance=False)
+        )

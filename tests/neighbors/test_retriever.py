@@ -15,6 +15,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn import config_context
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsTransformer, NearestNeighbors
 from sklearn.pipeline import make_pipeline
@@ -460,3 +461,27 @@ def test_memory_is_bounded_by_the_batch(rng, grouped_k):
     full = n_queries * n_items * 4  # 32 MB
     assert peak < 4 * block + 2 * n_queries * grouped_k * 16 + 200_000, (peak, block)
     assert peak < full / 4
+
+
+def test_failed_fit_leaves_it_unfitted(rng):
+    X = rng.normal(size=(30, 4))
+    bad = X.copy()
+    bad[7, 2] = np.nan
+    r = CosineRetriever(n_neighbors=3)
+    with pytest.raises(ValueError, match="NaN"):
+        r.fit(bad)  # a first fit
+    with pytest.raises(NotFittedError):
+        r.kneighbors(X)
+    r.fit(X)
+    for failing in (
+        lambda: r.fit(bad),
+        lambda: r.set_params(algorithm_params={"M": 8}).fit(X),
+        lambda: r.set_params(metric="tanimoto", backend="torch", algorithm_params=None).fit(X),
+    ):
+        with pytest.raises(ValueError):
+            failing()
+        assert not [a for a in vars(r) if a.endswith("_") or a in ("_items", "_cache")]
+        with pytest.raises(NotFittedError):
+            r.kneighbors(X)
+    r.set_params(metric="cosine", backend="auto").fit(X)  # a refit after failed fits
+    assert pickle.dumps(r) == pickle.dumps(CosineRetriever(n_neighbors=3).fit(X))

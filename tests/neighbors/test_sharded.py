@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import NotFittedError
 
 from skcontrast.neighbors import CosineRetriever, recall_at_k
+from skcontrast.utils._dask import is_dask_collection
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -150,15 +152,16 @@ def test_items_never_gathered_into_one_block():
 def test_bad_block_names_the_rows():
     X, _ = _data()
     X[157, 3] = np.nan
-    with pytest.raises(ValueError, match=r"block of rows 150 to 199.*row 150 of X") as info:
+    with pytest.raises(ValueError, match=r"block of rows 150 to 199") as info:
         CosineRetriever().fit(da.from_array(X, chunks=50))
     assert "NaN" in str(info.value)
+    assert "at row(s) [157] " in str(info.value)  # the row of X, not of its block
     ref = CosineRetriever().fit(np.abs(X[:10]))
     Qd = da.from_array(X[140:170], chunks=10)
-    with pytest.raises(ValueError, match=r"block of rows 10 to 19"):
-        ref.kneighbors(Qd)
+    with pytest.raises(ValueError, match=r"block of rows 10 to 19.*at row\(s\) \[17\] "):
+        ref.kneighbors(Qd)  # X[157] is row 17 of Qd
     shd = CosineRetriever().fit(da.from_array(np.abs(X[:10]), chunks=5))
-    with pytest.raises(ValueError, match=r"block of rows 10 to 19"):
+    with pytest.raises(ValueError, match=r"block of rows 10 to 19.*at row\(s\) \[17\] "):
         shd.kneighbors(Qd)
 
 
@@ -223,3 +226,54 @@ def test_distributed_local_cluster_equal():
         shd = CosineRetriever(n_neighbors=4).fit(da.from_array(X, chunks=((7, 150, 1, 142), -1)))
         _assert_same(shd.kneighbors(Q), ref.kneighbors(Q))
         _assert_same(shd.kneighbors(), ref.kneighbors())
+
+
+def test_failed_fit_leaves_it_unfitted_and_refit_works():
+    X, Q = _data()
+    bad = X.copy()
+    bad[157, 3] = np.nan
+    r = CosineRetriever()
+    with pytest.raises(ValueError, match="NaN"):
+        r.fit(da.from_array(bad, chunks=50))  # a first fit
+    with pytest.raises(NotFittedError):
+        r.kneighbors(Q)
+    r.fit(da.from_array(X, chunks=50))
+    with pytest.raises(ValueError, match="NaN"):
+        r.fit(da.from_array(bad, chunks=50))  # a refit: the old shards are not kept
+    assert not hasattr(r, "_shards") and not hasattr(r, "n_samples_fit_")
+    with pytest.raises(NotFittedError):
+        r.kneighbors(Q)
+    r.fit(da.from_array(X, chunks=50))
+    _assert_same(r.kneighbors(Q), CosineRetriever().fit(X).kneighbors(Q))
+    r.fit(X)  # in memory: the pickle of a fresh fit
+    assert pickle.dumps(r) == pickle.dumps(CosineRetriever().fit(X))
+
+
+def test_distributed_bad_block_raises_in_fit():
+    distributed = pytest.importorskip("distributed")
+    X, Q = _data()
+    X[157, 3] = np.nan
+    with distributed.Client(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
+    ):
+        r = CosineRetriever()
+        with pytest.raises(ValueError, match=r"rows 150 to 199.*at row\(s\) \[157\]"):
+            r.fit(da.from_array(X, chunks=50))
+        with pytest.raises(NotFittedError):
+            r.kneighbors(Q)
+
+
+def test_is_dask_collection():
+    class Lazy:  # the dask collection protocol, with and without a graph
+        def __init__(self, graph):
+            self.graph = graph
+
+        def __dask_graph__(self):
+            return self.graph
+
+    assert is_dask_collection(da.zeros(3))
+    assert is_dask_collection(dask.delayed(sum)([1, 2]))
+    assert not is_dask_collection(np.zeros(3))
+    assert not is_dask_collection(da.Array)  # a class is not a collection
+    assert not is_dask_collection(Lazy(None))
+    assert is_dask_collection(Lazy({"x": 1}))
