@@ -60,20 +60,27 @@ def column_kinds(
     at most about 4 million values), so that the same X always gives the same
     answer:
 
-    1. **bits**: columns whose values are all 0 or 1 (constant columns of
-       zeros included), when X holds at least 32 of them; and, when X holds
-       at least 512 columns that are 0/1 or non-negative integers, those
-       integer columns too (count fingerprints). For a CSR X only the stored
-       values are looked at (the implicit zeros are 0).
-    2. **spectrum**: among the other columns of a dense X (at least 3 rows),
-       two neighbouring columns ``j`` and ``j + 1`` are *linked* when the
-       Pearson correlation of their values across the rows is at least
-       ``min_correlation`` (a smooth curve over an ordered axis: neighbouring
-       wavelengths rise and fall together; a constant column links to
-       nothing). A maximal run of linked columns at least ``min_width``
-       columns wide is one spectrum block. Column standardisation and
-       Savitzky-Golay derivatives keep neighbouring columns correlated, so
-       preprocessed spectra count too.
+    1. **spectrum**: in a dense X (at least 3 rows), two neighbouring columns
+       ``j`` and ``j + 1`` are *linked* when the Pearson correlation of their
+       values across the rows is at least ``min_correlation`` (a smooth curve
+       over an ordered axis: neighbouring wavelengths rise and fall together).
+       A column constant over the rows links to nothing by itself, but a run
+       of at most ``min_width`` constant columns (a dark region, a masked or
+       saturated channel) between two linked pairs is bridged: it stays inside
+       the spectrum, so that one spectrum is not split in two with
+       independent baselines. A longer constant run, or one at an end of the
+       axis, is not. A maximal run of linked columns that holds at least
+       ``min_width`` non-constant columns is one spectrum block. Column
+       standardisation and Savitzky-Golay derivatives keep neighbouring
+       columns correlated, so preprocessed spectra count too; so do spectra
+       of integer counts (binned mass spectra, XRD, CCD counts), which rule
+       2 would otherwise take for count fingerprints.
+    2. **bits**: among the columns outside spectrum blocks, those whose
+       values are all 0 or 1 (constant columns of zeros included), when
+       there are at least 32 of them; and, when there are at least 512
+       columns that are 0/1 or non-negative integers, those integer columns
+       too (count fingerprints). For a CSR X only the stored values are
+       looked at (the implicit zeros are 0), and no spectrum is looked for.
     3. **continuous**: every other column.
 
     Parameters
@@ -81,7 +88,8 @@ def column_kinds(
     X : ndarray or CSR matrix of shape (n_samples, n_features)
         Finite values (validated by the caller).
     min_width : int, default=50
-        Fewest columns of a spectrum block.
+        Fewest non-constant columns of a spectrum block, and the longest run
+        of constant columns bridged inside one.
     min_correlation : float, default=0.5
         Smallest correlation between neighbouring columns of a spectrum block.
         0.5, not higher: a Savitzky-Golay first derivative (window 15, order
@@ -119,6 +127,7 @@ def column_kinds(
     n_rows = max(2, min(n, _MAX_ROWS, _MAX_VALUES // d))
     rows = np.unique(np.linspace(0, n - 1, n_rows).astype(np.int64))
     sample = X[rows]
+    blocks: list[tuple[int, int]] = []
     if sp.issparse(sample):
         sample = sp.csr_matrix(sample)
         data, cols = sample.data, sample.indices
@@ -130,34 +139,62 @@ def column_kinds(
         sample = np.asarray(sample, dtype=np.float64)
         not_binary = ~((sample == 0) | (sample == 1)).all(axis=0)
         not_count = ~((sample >= 0) & (sample == np.round(sample))).all(axis=0)
-    binary = ~not_binary
-    count = ~not_count
+        if sample.shape[0] >= 3 and d >= min_width:
+            blocks = _spectrum_blocks(sample, min_width, min_correlation)
+    # the bits and counts rules look only at the columns outside spectrum blocks: an
+    # integer-count spectrum (binned MS, XRD, CCD counts) is a spectrum, not counts
+    outside = np.ones(d, dtype=bool)
+    for start, stop in blocks:
+        outside[start:stop] = False
+        kinds[start:stop] = "spectrum"
+    binary = ~not_binary & outside
+    count = ~not_count & outside
     if count.sum() >= MIN_COUNT_FINGERPRINT and binary.sum() >= MIN_BITS:
         kinds[count] = "bits"
     elif binary.sum() >= MIN_BITS:
         kinds[binary] = "bits"
-    blocks: list[tuple[int, int]] = []
-    if not sp.issparse(sample) and sample.shape[0] >= 3 and d >= min_width:
-        continuous = kinds == "continuous"
-        centred = sample - sample.mean(axis=0)
-        left, right = centred[:, :-1], centred[:, 1:]
-        num = (left * right).sum(axis=0)
-        den = np.sqrt((left * left).sum(axis=0) * (right * right).sum(axis=0))
-        r = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-        linked = (r >= min_correlation) & continuous[:-1] & continuous[1:] & (den > 0)
-        j = 0
-        while j < d - 1:
-            if not linked[j]:
-                j += 1
-                continue
-            start = j
-            while j < d - 1 and linked[j]:
-                j += 1
-            stop = j + 1  # links start..j-1 join columns start..j
-            if stop - start >= min_width:
-                blocks.append((start, stop))
-                kinds[start:stop] = "spectrum"
     return kinds.astype(str), blocks
+
+
+def _spectrum_blocks(
+    sample: np.ndarray, min_width: int, min_correlation: float
+) -> list[tuple[int, int]]:
+    """The spectrum blocks of a dense sample (rule 2 of :func:`column_kinds`)."""
+    d = sample.shape[1]
+    centred = sample - sample.mean(axis=0)
+    sq = (centred * centred).sum(axis=0)
+    flat = sq == 0  # constant over the sampled rows
+    num = (centred[:, :-1] * centred[:, 1:]).sum(axis=0)
+    den = np.sqrt(sq[:-1] * sq[1:])
+    r = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    linked = (r >= min_correlation) & (den > 0)
+    # bridge interior flat runs of at most min_width columns: the links into and
+    # out of the run count as linked when the columns on either side are linked
+    # to their other neighbours
+    j = 0
+    while j < d:
+        if not flat[j]:
+            j += 1
+            continue
+        start = j
+        while j < d and flat[j]:
+            j += 1
+        # flat columns start..j-1; links start-1 (into the run) .. j-1 (out of it)
+        if start >= 2 and j <= d - 2 and j - start <= min_width and linked[start - 2] and linked[j]:
+            linked[start - 1 : j] = True
+    blocks = []
+    j = 0
+    while j < d - 1:
+        if not linked[j]:
+            j += 1
+            continue
+        start = j
+        while j < d - 1 and linked[j]:
+            j += 1
+        stop = j + 1  # links start..j-1 join columns start..j
+        if (~flat[start:stop]).sum() >= min_width:
+            blocks.append((start, stop))
+    return blocks
 
 
 def _ranges(idx: np.ndarray) -> str:
@@ -200,7 +237,9 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
       little) was far too weak (issue 13 of skcontrast; SimCLR's finding
       that strong views matter, Chen et al. 2020);
     - each spectrum block (at least ``spectrum_min_width`` neighbouring
-      columns that rise and fall together) -> a ``SpectrumAugmenter`` in
+      columns that rise and fall together, integer counts included, short
+      constant stretches bridged; see :func:`column_kinds`) -> a
+      ``SpectrumAugmenter`` in
       units of each spectrum's spread (see :meth:`views_for`);
     - other continuous columns -> ``ConditionJitter(std=jitter_std,
       units="std")``: Gaussian noise of ``jitter_std`` times each column's
@@ -224,7 +263,8 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         A factor on the strengths of the spectrum views (see
         :meth:`views_for`); 0 leaves spectra unchanged.
     spectrum_min_width : int >= 3, default=50
-        Fewest neighbouring columns that make a spectrum block.
+        Fewest neighbouring non-constant columns that make a spectrum block
+        (and the longest constant run bridged inside one).
     spectrum_min_correlation : float in [0, 1], default=0.5
         Smallest correlation (across rows) between neighbouring columns of a
         spectrum block.

@@ -178,7 +178,7 @@ def fit_views(augmenter, X, *, seed: int, feature_names=None, validated: bool = 
 @validate_params(
     {
         "augmenter": [object],
-        "X": ["array-like"],
+        "X": ["array-like", "sparse matrix"],
         "n_views": [Interval(Integral, 1, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
@@ -191,14 +191,16 @@ def make_views(augmenter, X, n_views=2) -> list:
     augmenter : fitted augmenter or fitted Pipeline of augmenters
         Each step's ``augment`` is applied in order (a step without ``augment``,
         e.g. a ``StandardScaler``, is applied through its ``transform``).
-    X : array-like or DataFrame of shape (n_samples, n_features)
-        Data to augment (floats; NaN and inf are rejected).
+    X : array-like, DataFrame or CSR matrix of shape (n_samples, n_features)
+        Data to augment (floats; NaN and inf are rejected). A CSR X is
+        densified by each step's ``augment`` and comes back as CSR (a preview:
+        training views are made batch by batch).
     n_views : int >= 1, default=2
         Number of views.
 
     Returns
     -------
-    list of n_views arrays (or DataFrames when X is one) shaped like X
+    list of n_views arrays (DataFrames or CSR matrices when X is one) shaped like X
         Successive views differ; each call advances the augmenters' generators.
 
     Raises

@@ -188,3 +188,83 @@ def test_auto_refuses_nan_naming_the_column():
 
 def test_auto_passes_the_augmenter_checks():
     check_augmenter(AutoAugmenter(random_state=0))
+
+
+def _count_spectra(n=60, width=600, dark=(300, 340), seed=0):
+    """Integer counts on an ordered axis (binned MS, XRD, CCD Raman): a background
+    and two peaks whose heights vary between rows, Poisson noise, and a dark region
+    of exact zeros."""
+    rng = np.random.default_rng(seed)
+    axis = np.linspace(0, 1, width)
+    heights = rng.lognormal(0, 0.5, (n, 3))  # a background level and two peaks
+    mean = 30 * heights[:, 2:] + heights[:, :1] * 200 * np.exp(-0.5 * ((axis - 0.25) / 0.15) ** 2)
+    mean = mean + heights[:, 1:2] * 150 * np.exp(-0.5 * ((axis - 0.7) / 0.12) ** 2)
+    X = rng.poisson(mean).astype(float)
+    X[:, dark[0] : dark[1]] = 0.0
+    return X
+
+
+def test_count_spectra_with_a_dark_region_are_spectra_not_fingerprints():
+    X = _count_spectra()
+    assert (np.round(X) == X).all() and (X >= 0).all()
+    kinds, blocks = column_kinds(X)
+    assert blocks == [(0, 600)] and set(kinds) == {"spectrum"}
+    auto = AutoAugmenter(random_state=0).fit(X)
+    assert isinstance(auto.augmenter_, SpectrumAugmenter)
+    assert "600-column spectrum (0-599)" in auto.description_
+
+
+def test_morgan_fingerprints_are_still_bits():
+    Chem = pytest.importorskip("rdkit.Chem")
+    AllChem = pytest.importorskip("rdkit.Chem.AllChem")
+    cores = ["c1ccccc1", "C1CCNCC1", "c1ccncc1", "C1CCOC1", "c1ccsc1"]
+    tails = ["C", "CC", "CCO", "C(=O)O", "N", "Cl", "OC", "C(F)(F)F", "C#N", "CCN(C)C"]
+    mols = [Chem.MolFromSmiles(core + tail) for core in cores for tail in tails]
+    X = np.array(
+        [list(AllChem.GetMorganFingerprintAsBitVect(m, 2, nBits=2048)) for m in mols],
+        dtype=float,
+    )
+    assert X.shape == (50, 2048)
+    kinds, blocks = column_kinds(X)
+    assert blocks == [] and set(kinds) == {"bits"}
+
+
+@pytest.mark.parametrize("density", [0.01, 0.05, 0.3])
+def test_random_sparse_bits_are_still_bits(density):
+    X = (np.random.default_rng(0).random((50, 2048)) < density).astype(float)
+    kinds, blocks = column_kinds(X)
+    assert blocks == [] and set(kinds) == {"bits"}
+
+
+def test_short_flat_gaps_stay_inside_a_spectrum():
+    X = _spectra(width=120)
+    X[:, 60] = 3.0  # a constant column (a saturated or masked channel)
+    assert column_kinds(X)[1] == [(0, 120)]
+    X[:, 50:70] = 0.0  # a flat stretch of 20 columns
+    assert column_kinds(X)[1] == [(0, 120)]
+    X = _spectra(width=200)
+    X[:, 60:111] = 0.0  # 51 flat columns: longer than min_width, a split
+    assert column_kinds(X)[1] == [(0, 60), (111, 200)]
+    X = _spectra(width=120)
+    X[:, :10] = 0.0  # flat at an edge: not bridged, not spectrum
+    assert column_kinds(X)[1] == [(10, 120)]
+
+
+def test_flat_columns_alone_never_make_a_spectrum():
+    # 60 columns, 50 of them flat: 10 linked columns are not a spectrum
+    X = np.hstack([_spectra(width=5), np.zeros((40, 50)), _spectra(width=5, seed=1)])
+    assert column_kinds(X)[1] == []
+
+
+def test_auto_augments_csr_input():
+    X = sp.csr_matrix(np.hstack([_process(), _bits(width=64)]))
+    auto = AutoAugmenter(random_state=0)
+    first = auto.fit_transform(X)
+    assert sp.issparse(first) and first.shape == X.shape
+    view = auto.augment(X)
+    assert sp.issparse(view) and view.shape == X.shape
+    dense, Xd = view.toarray(), X.toarray()
+    assert ((dense[:, 4:] == 0) | (dense[:, 4:] == Xd[:, 4:])).all()
+    assert (dense[:, :4] != Xd[:, :4]).any()
+    v1, v2 = make_views(auto, X)
+    assert sp.issparse(v1) and (v1 != v2).nnz > 0
