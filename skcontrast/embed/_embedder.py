@@ -36,7 +36,7 @@ from skcontrast.embed._diagnostics import (
     last_batch_sizes,
 )
 from skcontrast.embed._modules import ProjectionHead, build_encoder, output_width
-from skcontrast.embed._net import ContrastiveNet
+from skcontrast.embed._net import ContrastiveNet, n_valid_rows
 from skcontrast.embed._params import changed_fixed_params, fixed_params, resolve_device
 from skcontrast.embed._persist import NET_STATE, make_net, rebuild_net
 from skcontrast.embed._targets import (
@@ -47,7 +47,7 @@ from skcontrast.embed._targets import (
 )
 from skcontrast.embed._warnings import SkippedBlockWarning
 from skcontrast.losses import LOSSES, ContrastiveLoss
-from skcontrast.utils._distributed import agree_seed
+from skcontrast.utils._distributed import agree_start, is_lead_process
 from skcontrast.utils._docstrings import (
     Substitution,
     _device_docstring,
@@ -374,6 +374,9 @@ class ContrastiveEmbedder(
               ``encoder_kwargs`` come with an encoder instance, the encoder
               does not map ``(batch, n_features)`` to ``(batch, width)``, or
               ``device`` asks for CUDA on a machine without it.
+            - With ``distributed=True`` and several processes: on every
+              process, when they were given different X, y or groups (named),
+              or when another process's checks failed (its rank named).
         FloatingPointError
             When the training or validation loss becomes NaN or infinite (the
             message names the epoch and batch); no model is left behind.
@@ -458,7 +461,7 @@ class ContrastiveEmbedder(
         SkippedBlockWarning
             When a fitted model is given fewer than 2 rows (nothing is trained).
         """
-        if self.__sklearn_is_fitted__() and _n_rows(X) < 2:
+        if self.__sklearn_is_fitted__() and 0 <= _n_rows(X) < 2:  # -1: unknown, trained
             X = self._validate_X(X, reset=False, ensure_min_samples=0)
             warn_user(
                 f"{type(self).__name__}.partial_fit skipped a block of {X.shape[0]} "
@@ -490,18 +493,34 @@ class ContrastiveEmbedder(
         """
         incremental = incremental and self.__sklearn_is_fitted__()
         snapshot = None  # partial_fit: the state the training below replaces
+        distributed = self.distributed is True or self.distributed is np.True_
         try:
-            if incremental:
-                X, y_codes = self._prepare_more_epochs(X, y)
-                snapshot = self.net_.snapshot()
-                seed = self._seed + self.n_iter_
-            else:
-                X, y_codes = self._prepare_new_model(X, y)
-                seed = self._seed
-            group_codes = encode_groups(
-                X, groups, loss=self.net_.criterion_ if incremental else self.loss
+            try:
+                if incremental:
+                    X, y_codes = self._prepare_more_epochs(X, y)
+                    snapshot = self.net_.snapshot()
+                    seed = self._seed + self.n_iter_
+                else:
+                    X, y_codes = self._prepare_new_model(X, y)
+                    seed = draw_seed(check_generator(self.random_state))
+                group_codes = encode_groups(
+                    X, groups, loss=self.net_.criterion_ if incremental else self.loss
+                )
+            except Exception:
+                if distributed:  # the other processes must not wait for this one
+                    with contextlib.suppress(Exception):  # its own error is raised below
+                        agree_start(
+                            0, None, None, None, distributed=True, device=self.device, failed=True
+                        )
+                raise
+            # several processes: the same data everywhere, rank 0's seed
+            seed = agree_start(
+                seed, X, y_codes, group_codes, distributed=distributed, device=self.device
             )
-            batch = self._report_setup(X, views=not incremental)
+            if not incremental:
+                self._fit_views(X, seed)
+            lead = is_lead_process(distributed)
+            batch = self._report_setup(X, views=not incremental, lead=lead)
             with self._seeded(seed), torch_threads(self.n_threads):
                 if not incremental:
                     self.net_ = self._new_net(X)
@@ -519,11 +538,11 @@ class ContrastiveEmbedder(
                 self.net_.restore(snapshot)
             raise
         self.batch_size_ = batch
-        self._after_training()
+        self._after_training(lead)
         return self
 
     def _prepare_new_model(self, X, y):
-        """Validate a fit's input, record its parameters, fit the augmenter."""
+        """Validate a fit's input and record its parameters (nothing random yet)."""
         X = self._validate_X(X, reset=True)
         self._fitted_params = fixed_params(self)
         y_codes = encode_labels(
@@ -535,10 +554,12 @@ class ContrastiveEmbedder(
         )
         self._check_params_against_data(X)
         self._input_kind = input_kind(X)  # for the advice of the chance-level warning
-        self._seed = agree_seed(  # rank 0's seed when several processes train
-            draw_seed(check_generator(self.random_state)), self.distributed, self.device
-        )
         self.device_ = resolve_device(self.device)
+        return X, y_codes
+
+    def _fit_views(self, X, seed: int) -> None:
+        """Record the new model's seed (the same on every process) and fit the augmenter."""
+        self._seed = seed
         augmenter, self.augmenter_description_ = self._views_for(X)
         # random_state=None steps get seeds from ours, so make_views(augmenter_, X)
         # replays too (the training views come from the net's torch generator)
@@ -547,18 +568,16 @@ class ContrastiveEmbedder(
             X,
             seed=self._seed,
             feature_names=getattr(self, "feature_names_in_", None),
-            validated=True,  # X was validated above: the augmenters do not scan it again
+            validated=True,  # X was validated: the augmenters do not scan it again
         )
-        return X, y_codes
 
-    def _report_setup(self, X, views: bool) -> int:
+    def _report_setup(self, X, views: bool, lead: bool) -> int:
         """The training batch (``batch_size`` capped by the training rows); under
-        ``verbose``, print it when capped, and the views of a new model."""
-        n_train = X.shape[0]
-        if self.validation_fraction:
-            n_train -= round(self.validation_fraction * X.shape[0])
+        ``verbose``, print it when capped, and the views of a new model (on the
+        lead process only: rank 0 when several processes train)."""
+        n_train = X.shape[0] - n_valid_rows(self.validation_fraction, X.shape[0])
         batch = max(2, min(int(self.batch_size), n_train))
-        if self.verbose:
+        if self.verbose and lead:
             if views:
                 lines = self.augmenter_description_.splitlines()
                 print("views (augmenter_): " + "\n    ".join(lines))
@@ -715,7 +734,7 @@ class ContrastiveEmbedder(
                 "got a Module instance with encoder_kwargs."
             )
         if self.validation_fraction:
-            n_valid = round(self.validation_fraction * X.shape[0])
+            n_valid = n_valid_rows(self.validation_fraction, X.shape[0])
             if n_valid < 2 or X.shape[0] - n_valid < 2:
                 raise ValueError(
                     f"validation_fraction={self.validation_fraction} leaves {n_valid} "
@@ -733,12 +752,14 @@ class ContrastiveEmbedder(
             torch.manual_seed(seed % (2**63))
             yield
 
-    def _after_training(self) -> None:
+    def _after_training(self, lead: bool) -> None:
         # at rest in eval mode, as transform and score leave it: they change
         # nothing, so a pickle taken before or after them is the same bytes
         self.net_._set_training(False)
         self.history_ = self.net_.history
         self.n_iter_ = len(self.net_.history)
+        if not lead:  # several processes: rank 0 alone warns
+            return
         chance, how = chance_level(self.net_.criterion_, last_batch_sizes(self.history_))
         if chance is None or chance <= 0:  # the loss has no chance value (SupCon)
             return

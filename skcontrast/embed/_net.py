@@ -48,7 +48,7 @@ from skcontrast.utils._persistence import (
 )
 from skcontrast.utils._torch import tensor_view
 
-__all__ = ["ContrastiveNet", "EarlyStoppingWithHead", "FiniteLossGuard"]
+__all__ = ["ContrastiveNet", "EarlyStoppingWithHead", "FiniteLossGuard", "n_valid_rows"]
 
 #: The trained state that a failed partial_fit puts back.
 _STATEFUL = ("module_", "head_", "criterion_", "optimizer_")
@@ -65,6 +65,11 @@ TRAINING_SETTINGS = (
     "view_seed",
     "verbose",
 )
+
+
+def n_valid_rows(valid_fraction: float, n_rows: int) -> int:
+    """The rows the validation split holds out: ``round(valid_fraction * n_rows)``."""
+    return round(valid_fraction * n_rows) if valid_fraction else 0
 
 
 def _generator_key(name: str, device) -> str:
@@ -463,8 +468,13 @@ class ContrastiveNet(NeuralNet):
         ``gather_distributed=True``, is that of the global batch. The batch
         losses recorded in the history are averaged over the processes, so the
         loss guard and early stopping decide alike everywhere; processes other
-        than rank 0 print nothing. Afterwards nothing refers to the process
-        group: the net pickles and embeds in a plain process. A single process
+        than rank 0 print nothing (no epoch log, no progress bar). torch's
+        global generator, which dropout draws from, is reseeded with an offset
+        of the rank (from a seed drawn alike everywhere), so that each process
+        draws its own masks: parameters stay identical across processes, and
+        differ from a one-process fit only by the dropout draws. Afterwards
+        nothing refers to the process group: the net pickles and embeds in a
+        plain process. A single process
         (no launcher, or ``WORLD_SIZE=1``) trains as with ``distributed`` False.
 
         Raises
@@ -506,6 +516,7 @@ class ContrastiveNet(NeuralNet):
         state = {
             "gather": criterion.gather_distributed,
             "verbose": self.verbose,
+            "callbacks_": self.callbacks_,
         }
         criterion.gather_distributed = True
         ddp = DistributedDataParallel(
@@ -514,26 +525,28 @@ class ContrastiveNet(NeuralNet):
         )
         self.__dict__["_ddp"] = ddp
         self.__dict__["_rank_world"] = (rank, world)
+        # dropout draws from torch's global generator, which the embedder seeds
+        # alike on every process (for the same initial weights): without an
+        # offset, rank r's row i would get rank 0's row i mask. The draw below
+        # is the same everywhere; the views and the shuffle have their own streams.
+        torch.manual_seed(int(torch.randint(0, 2**62, (1,)).item()) + rank)
         if rank != 0:
-            self.__dict__["_quiet"] = True
+            # verbose=0 silences the epoch log and early stopping's message;
+            # the progress bar does not look at verbose
             self.verbose = 0
+            self.callbacks_ = [
+                (name, callback)
+                for name, callback in self.callbacks_
+                if not isinstance(callback, ProgressBar)
+            ]
         try:
             yield
         finally:
             criterion.gather_distributed = state["gather"]
             self.verbose = state["verbose"]
-            for key in ("_ddp", "_rank_world", "_quiet"):
+            self.callbacks_ = state["callbacks_"]
+            for key in ("_ddp", "_rank_world"):
                 self.__dict__.pop(key, None)
-
-    def notify(self, method_name, **cb_kwargs):
-        """skorch's ``notify``; progress bars are left out on processes other than rank 0."""
-        if not self.__dict__.get("_quiet"):
-            return super().notify(method_name, **cb_kwargs)
-        getattr(self, method_name)(self, **cb_kwargs)
-        for _, callback in self.callbacks_:
-            if not isinstance(callback, ProgressBar):
-                getattr(callback, method_name)(self, **cb_kwargs)
-        return None
 
     # --- data -------------------------------------------------------------------
     @property
@@ -550,7 +563,7 @@ class ContrastiveNet(NeuralNet):
             return self.get_dataset(X, y), None
         n = X.shape[0]
         order = np.random.default_rng(self.view_seed).permutation(n)
-        n_valid = round(self.valid_fraction * n)
+        n_valid = n_valid_rows(self.valid_fraction, n)
         valid, train = np.sort(order[:n_valid]), np.sort(order[n_valid:])
         y_train = None if y is None else y[train]
         y_valid = None if y is None else y[valid]

@@ -193,19 +193,27 @@ class ContrastiveLoss(nn.Module, abc.ABC):
         tuple of (z1, z2, labels, groups)
             Of shape (B, D) and (B,) where B is the sum of the processes' b.
         """
-        if not (self.gather_distributed and is_multi_process()):
-            return z1, z2, labels, groups
-        if z1.shape != z2.shape:  # the shape check of the loss, before a collective
+        if self.gather_distributed and is_multi_process() and z1.shape != z2.shape:
+            # the shape check of the loss, before a collective
             raise ValueError(
                 f"z1 and z2 must have the same shape, got {tuple(z1.shape)} and {tuple(z2.shape)}."
             )
-        z1, z2, labels, groups = gather_rows(
-            z1,
-            z2,
-            None if labels is None else torch.as_tensor(labels, device=z1.device),
-            None if groups is None else torch.as_tensor(groups, device=z1.device),
-        )
+        z1, z2, labels, groups = self._gather(z1, z2, labels, groups)
         return z1, z2, labels, groups
+
+    def _gather(self, z: torch.Tensor, *others) -> tuple:
+        """``z`` and ``others`` (tensors, arrays or None, with ``z``'s rows) of the global
+        batch when ``gather_distributed`` and several processes train; else unchanged.
+
+        The one gathering step, of :meth:`gather_views` and of
+        ``SupConLoss.forward`` (stacked views); arrays become tensors on ``z``'s
+        device.
+        """
+        if not (self.gather_distributed and is_multi_process()):
+            return (z, *others)
+        return gather_rows(
+            z, *(None if t is None else torch.as_tensor(t, device=z.device) for t in others)
+        )
 
     @abc.abstractmethod
     def forward_views(

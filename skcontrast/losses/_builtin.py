@@ -27,7 +27,6 @@ from skcontrast.losses._functional import (
     nt_xent,
     supcon,
 )
-from skcontrast.utils._distributed import gather_rows, is_multi_process
 
 
 class _TemperatureLoss(ContrastiveLoss):
@@ -310,10 +309,9 @@ class SupConLoss(_TemperatureLoss):
         torch.Tensor
             A scalar, or shape (N,) with ``reduction="none"``.
         """
-        if self.gather_distributed and is_multi_process():
-            labels = torch.as_tensor(labels, device=z.device)
-            if labels.ndim == 1 and labels.shape[0] == z.shape[0]:  # else supcon says why
-                z, labels = gather_rows(z, labels)
+        labels = torch.as_tensor(labels, device=z.device)
+        if z.ndim == 2 and tuple(labels.shape) == (z.shape[0],):  # else supcon says why
+            z, labels = self._gather(z, labels)
         return supcon(z, labels, self.temperature, self.reduction)
 
     def forward_views(

@@ -6,9 +6,10 @@ each global batch between the processes, and gathering rows with autograd.
 ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT``) trains one model with all the
 processes:
 
-- every process holds the whole X and walks through the same shuffled global
-  batches (the shuffle generator is seeded alike everywhere, the seed is
-  broadcast from rank 0 when ``random_state`` is None);
+- every process holds the whole X (checked at the start by one collective,
+  :func:`agree_start`, which also gives every process rank 0's seed) and walks
+  through the same shuffled global batches (the shuffle generator is seeded
+  alike everywhere);
 - every process draws the two views of the whole global batch from the same
   view generator, then keeps its contiguous slice of rows (:func:`local_bounds`),
   so the views are exactly those that one process would train on;
@@ -26,14 +27,18 @@ from __future__ import annotations
 
 import atexit
 import os
+import zlib
 
+import numpy as np
+import scipy.sparse as sp
 import torch
 import torch.distributed as dist
 
 __all__ = [
-    "agree_seed",
+    "agree_start",
     "all_reduce_mean",
     "gather_rows",
+    "is_lead_process",
     "is_multi_process",
     "launched_world_size",
     "local_bounds",
@@ -131,17 +136,124 @@ def _collective_device() -> torch.device:
     return torch.device("cpu")
 
 
-def agree_seed(seed: int, distributed: bool, device) -> int:
-    """Rank 0's seed on every process (``seed`` itself for a single process).
+def _fingerprint(values) -> list[int]:
+    """(present, rows, columns, CRC-32 of the values) of an array, a CSR matrix or None.
 
-    With ``random_state=None`` every process draws its own seed; the model's
-    views, shuffling and validation split must be the same everywhere.
+    The CRC is exact (no float rounding to tolerate between machines) and is
+    computed a block of rows at a time, so a non-contiguous X is copied one
+    block at a time at most.
+    """
+    if values is None:
+        return [0, 0, 0, 0]
+    shape = tuple(values.shape)
+    columns = int(np.prod(shape[1:], dtype=np.int64)) if len(shape) > 1 else 1
+    if sp.issparse(values):
+        values = values.tocsr()
+        parts = [values.data, values.indices, values.indptr]
+    else:
+        values = np.asarray(values)
+        step = max(1, (1 << 26) // max(1, values.itemsize * columns))  # about 64 MB
+        parts = [values[start : start + step] for start in range(0, shape[0], step)]
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(np.ascontiguousarray(part).data, crc)
+    return [1, int(shape[0]), columns, crc]
+
+
+def _describe(name: str, rows: int, columns: int, present: int, ndim: int) -> str:
+    if not present:
+        return f"no {name}"
+    return f"{rows} rows and {columns} columns" if ndim > 1 else f"{rows} rows"
+
+
+def agree_start(seed: int, X, y, groups, *, distributed: bool, device, failed: bool = False) -> int:
+    """The one collective that starts a multi-process fit: the same data, rank 0's seed.
+
+    Every process passes the seed it drew, the data it was given and whether
+    its own checks failed (``failed``). One all_gather of a few integers per process
+    (each array's shape and a CRC-32 of its values, the error flag and the
+    seed) lets every process take the same decision: ranks given different
+    data would walk through different numbers of batches and wait forever
+    for each other, and a rank whose checks raised would leave the others
+    waiting at the next collective. A single process (``distributed`` False,
+    no launcher, ``WORLD_SIZE=1``) returns ``seed`` and computes nothing.
+
+    Parameters
+    ----------
+    seed : int
+        This process's seed (with ``random_state=None`` every process draws its own).
+    X : ndarray or CSR matrix
+        The validated X (ignored when ``failed``).
+    y, groups : ndarray or None
+        The class codes and group codes (ignored when ``failed``).
+    distributed : bool
+        The embedder's ``distributed``.
+    device : str or torch.device
+        The embedder's ``device`` (for the process group's backend).
+    failed : bool, default=False
+        This process's checks raised: it only takes part in the collective
+        (and then raises its own error).
+
+    Returns
+    -------
+    int
+        Rank 0's seed.
+
+    Raises
+    ------
+    ValueError
+        On every process that did not fail, the same message: the ranks whose
+        checks failed, or else each array that differs from rank 0's (its
+        rows and columns, or its values), with the reminder that every
+        process calls ``fit`` with the whole X.
     """
     if not distributed or not start_process_group(device):
         return seed
-    value = torch.tensor([int(seed)], dtype=torch.int64, device=_collective_device())
-    dist.broadcast(value, src=0)
-    return int(value.item())
+    data = {"X": X, "y": y, "groups": groups}
+    names = list(data)
+    mine = [int(failed), int(seed)]
+    for name in names:  # the same length on every process, failed or not
+        mine += [0, 0, 0, 0] if failed else _fingerprint(data[name])
+    value = torch.tensor(mine, dtype=torch.int64, device=_collective_device())
+    parts = [torch.empty_like(value) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, value)
+    table = [part.tolist() for part in parts]
+    if failed:
+        return seed
+    failures = [rank for rank, row in enumerate(table) if row[0]]
+    if failures:
+        raise ValueError(
+            f"distributed=True: fit failed on rank(s) {', '.join(map(str, failures))} "
+            "before training (that process raised the error that says why: the checks "
+            "of X, y, groups or the parameters); this process stops too instead of "
+            "waiting for it forever."
+        )
+    differences = []
+    for rank, row in enumerate(table[1:], start=1):
+        for i, name in enumerate(names):
+            present, rows, columns, crc = row[2 + 4 * i : 6 + 4 * i]
+            present0, rows0, columns0, crc0 = table[0][2 + 4 * i : 6 + 4 * i]
+            ndim = 2 if name == "X" else 1
+            if (present, rows, columns) != (present0, rows0, columns0):
+                differences.append(
+                    f"{name} has {_describe(name, rows, columns, present, ndim)} on rank "
+                    f"{rank} but {_describe(name, rows0, columns0, present0, ndim)} on rank 0"
+                )
+            elif crc != crc0:
+                differences.append(f"{name} holds other values on rank {rank} than on rank 0")
+    if differences:
+        raise ValueError(
+            "distributed=True, but the processes were not given the same data: "
+            + "; ".join(differences)
+            + ". Every process must call fit with the whole X (and the same y and "
+            "groups): each trains on its slice of every global batch."
+        )
+    return int(table[0][1])
+
+
+def is_lead_process(distributed: bool) -> bool:
+    """Whether this process prints and warns: rank 0 of a multi-process fit, else True."""
+    return not (distributed and is_multi_process()) or dist.get_rank() == 0
 
 
 def local_bounds(n_rows: int, rank: int, world_size: int) -> tuple[int, int]:
@@ -186,14 +298,14 @@ class _AllGatherRows(torch.autograd.Function):
 def gather_rows(*tensors: torch.Tensor | None) -> tuple[torch.Tensor | None, ...]:
     """Every process's rows of each tensor, concatenated in rank order.
 
-    Floating-point tensors go through an all_gather whose backward sums the gradients that all the processes pass back for each
-    process's rows (as lightly's ``GatherLayer`` does): a loss computed on the
-    gathered tensors on every process therefore passes back ``world_size``
-    times its gradient, which ``DistributedDataParallel``'s averaging over the
-    processes divides out. Integer and bool tensors (labels, groups; bool
-    becomes int64) are gathered without gradients. The processes may hold
-    different numbers of rows (even none): rows are padded to the largest
-    count for the collective and the padding is dropped.
+    Floating-point tensors go through an all_gather whose backward sums the gradients
+    that all the processes pass back for each process's rows (as lightly's
+    ``GatherLayer`` does): a loss computed on the gathered tensors on every process
+    therefore passes back ``world_size`` times its gradient, which
+    ``DistributedDataParallel``'s averaging over the processes divides out. Integer and
+    bool tensors (labels, groups; bool becomes int64) are gathered without gradients.
+    The processes may hold different numbers of rows (even none): rows are padded to the
+    largest count for the collective and the padding is dropped.
 
     Parameters
     ----------

@@ -7,6 +7,12 @@ tests/embed/_distributed_worker.py OUT_DIR`` writes, per rank, into OUT_DIR:
   slice of a fixed global batch and the gradient of this rank's rows (divided
   by the world size, as DDP's averaging does);
 - ``params_<rank>.pt``: the parameters after ``ContrastiveEmbedder(distributed=True).fit``;
+- ``printed_<rank>.txt``: what this rank printed (stdout) and the warnings it
+  raised during the fits with ``verbose=1``;
+- ``dropout_<rank>.pt``: the parameters after a fit with dropout, and the
+  first training batch's dropout mask (kept units) and live inputs (nonzero);
+- ``mismatch_<case>_<rank>.txt``: the error of a fit given another X on rank 1
+  (``rows``, ``values``) or a NaN on rank 1 only (``nan``);
 - ``refused_<rank>.txt``: the error for a loss without gather_distributed;
 - ``model_0.pkl`` and ``Z_0.npy`` (rank 0): the pickled estimator and its
   transform of X.
@@ -14,13 +20,16 @@ tests/embed/_distributed_worker.py OUT_DIR`` writes, per rank, into OUT_DIR:
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.distributed as dist
+from skorch.callbacks import Callback
 
 from skcontrast.embed import ContrastiveEmbedder
 from skcontrast.losses import (
@@ -70,6 +79,45 @@ class LocalOnlyLoss(ContrastiveLoss):
         return (z1 - z2).pow(2).mean()
 
 
+class RecordDropout(Callback):
+    """Records, into ``MASKS``, the first training forward pass of each Dropout layer."""
+
+    def on_train_begin(self, net, **kwargs):
+        for module in net.module_.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.register_forward_hook(_record_mask)
+
+
+MASKS: list = []
+
+
+def _record_mask(module, inputs, output):
+    if module.training and not MASKS:
+        MASKS.append((output != 0, inputs[0] != 0))
+
+
+def _params(emb) -> dict:
+    params = {f"encoder.{k}": v for k, v in emb.net_.module_.state_dict().items()}
+    params.update({f"head.{k}": v for k, v in emb.net_.head_.state_dict().items()})
+    params["train_loss"] = torch.tensor([row["train_loss"] for row in emb.history_])
+    return params
+
+
+def mismatches(X: np.ndarray, rank: int, out: Path) -> None:
+    """Fits whose X differs on rank 1: every rank must raise (none may hang)."""
+    other = X.copy()
+    other[5, 2] += 1.0
+    broken = X.copy()
+    broken[3, 1] = np.nan
+    for case, X_rank in (("rows", X[:-1]), ("values", other), ("nan", broken)):
+        try:
+            ContrastiveEmbedder(max_epochs=1, device="cpu", distributed=True, random_state=0).fit(
+                X if rank == 0 else X_rank
+            )
+        except ValueError as exc:
+            (out / f"mismatch_{case}_{rank}.txt").write_text(str(exc))
+
+
 def main(out: Path) -> None:
     dist.init_process_group("gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -86,7 +134,7 @@ def main(out: Path) -> None:
     torch.save(results, out / f"loss_{rank}.pt")
 
     X = np.random.default_rng(0).normal(size=(60, 6)).astype(np.float32)
-    emb = ContrastiveEmbedder(
+    settings = dict(
         hidden_dims=(16,),
         n_components=4,
         projection_dim=8,
@@ -97,12 +145,23 @@ def main(out: Path) -> None:
         n_threads=1,
         distributed=True,
         random_state=0,
-        verbose=1,
-    ).fit(X)
-    params = {f"encoder.{k}": v for k, v in emb.net_.module_.state_dict().items()}
-    params.update({f"head.{k}": v for k, v in emb.net_.head_.state_dict().items()})
-    params["train_loss"] = torch.tensor([row["train_loss"] for row in emb.history_])
-    torch.save(params, out / f"params_{rank}.pt")
+    )
+    printed = out / f"printed_{rank}.txt"
+    with (
+        printed.open("w") as sink,
+        contextlib.redirect_stdout(sink),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        emb = ContrastiveEmbedder(verbose=1, **settings).fit(X)
+        dropped = ContrastiveEmbedder(
+            encoder_kwargs={"dropout": 0.5}, callbacks=[RecordDropout()], **settings
+        ).fit(X)
+        for warning in caught:
+            print(f"{warning.category.__name__}: {warning.message}")
+    torch.save(_params(emb), out / f"params_{rank}.pt")
+    torch.save({"params": _params(dropped), "mask": MASKS[0]}, out / f"dropout_{rank}.pt")
+    mismatches(X, rank, out)
     try:
         ContrastiveEmbedder(loss=LocalOnlyLoss, max_epochs=1, device="cpu", distributed=True).fit(X)
     except ValueError as exc:

@@ -127,8 +127,40 @@ def test_two_processes_train_as_one_on_the_global_batch(ranks_out):
 
 
 def test_only_rank0_prints(ranks_out):
-    lines = [line for line in (ranks_out / "stdout.txt").read_text().splitlines() if "/3" in line]
-    assert len(lines) == 3  # one row per epoch, from one process
+    """Epoch table, views, the capped batch and the chance-level warning: rank 0 only."""
+    assert (ranks_out / "printed_1.txt").read_text() == ""
+    printed = (ranks_out / "printed_0.txt").read_text()
+    assert len([line for line in printed.splitlines() if "/3" in line]) == 3
+    assert "views (augmenter_)" in printed
+    assert "chance value" in printed  # the tiny fit's chance-level warning, once
+
+
+def test_dropout_masks_differ_across_ranks_and_parameters_stay_identical(ranks_out):
+    """Each rank draws its own dropout masks (not rank 0's for its row i), and DDP
+    still gives both ranks the same parameters."""
+    rank0, rank1 = (torch.load(ranks_out / f"dropout_{rank}.pt") for rank in range(WORLD))
+    (kept0, live0), (kept1, live1) = rank0["mask"], rank1["mask"]
+    assert kept0.shape == kept1.shape
+    both = live0 & live1  # units that a dropped mask would zero on both ranks
+    assert both.sum() > 20
+    assert not torch.equal(kept0[both], kept1[both])
+    for key in rank0["params"]:
+        assert torch.equal(rank0["params"][key], rank1["params"][key]), key
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [("rows", "59 rows"), ("values", "other values"), ("nan", "failed on rank(s) 1")],
+)
+def test_another_X_on_one_rank_raises_on_every_rank(ranks_out, case, expected):
+    """Every rank raises (none hangs), with the same message naming what differs."""
+    texts = [(ranks_out / f"mismatch_{case}_{rank}.txt").read_text() for rank in range(WORLD)]
+    assert expected in texts[0]
+    if case == "nan":  # rank 1 raises its own validation error
+        assert "NaN" in texts[1]
+    else:
+        assert texts[0] == texts[1]
+        assert "whole X" in texts[0]
 
 
 def test_loss_without_gather_support_is_refused(ranks_out):

@@ -86,3 +86,24 @@ def test_transform_of_no_rows_is_an_empty_embedding(fitted):
     assert Z.dtype == np.float32
     with pytest.raises(ValueError, match="features"):
         emb.transform(np.zeros((0, X.shape[1] + 1), dtype=np.float32))
+
+
+class _ArrayOnly:
+    """An array-like with neither ``shape`` nor ``len``: its row count is unknown."""
+
+    def __init__(self, X):
+        self._X = X
+
+    def __array__(self, dtype=None, copy=None):
+        return self._X if dtype is None else self._X.astype(dtype)
+
+
+def test_a_block_of_unknown_length_is_trained_not_skipped(fitted):
+    emb, X = fitted
+    emb = _small(max_epochs=2).fit(X)
+    n_iter = emb.n_iter_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SkippedBlockWarning)
+        warnings.filterwarnings("ignore", message=".*chance value")
+        emb.partial_fit(_ArrayOnly(X[:10]))
+    assert emb.n_iter_ == n_iter + 2
