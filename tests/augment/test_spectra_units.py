@@ -167,3 +167,38 @@ def test_relative_units_pass_the_estimator_checks():
     aug = SpectrumAugmenter(**{**INIT_PARAMS[SpectrumAugmenter], "units": "relative"})
     check_augmenter(aug)
     check_estimator(aug, expected_failed_checks=EXPECTED_FAILED_CHECKS[SpectrumAugmenter])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1e-30, 1.0, 1e30])
+def test_row_spread_is_the_population_std(dtype, size):
+    """Each row's spread, as NumPy's std in float64, without overflow of the squares
+    (float32 rows near 1e30) and exactly 0 for constant rows."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    X = (size * np.cumsum(rng.normal(size=(40, 445)), axis=1)).astype(dtype)
+    X[3] = dtype(size / 3)  # constant rows: exactly 0
+    X[4] = 0.0
+    X[5, :] = X[5, 0]
+    X[6] = size * (1e4 + rng.normal(0, 1e-3, 445)).astype(dtype)  # a small spread on a big mean
+    spread = SpectrumAugmenter._row_spread(torch.from_numpy(X)).numpy()[:, 0]
+    assert spread.dtype == dtype and np.isfinite(spread).all()
+    expected = X.astype(np.float64).std(axis=1)
+    expected[3:6] = 0.0  # NumPy's own rounding leaves constant rows a tiny spread
+    assert (spread[3:6] == 0).all()
+    rtol = 1e-4 if dtype == np.float32 else 1e-8  # row 6 cancels 7 digits
+    np.testing.assert_allclose(spread, expected, rtol=rtol, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_spread_of_rows_near_the_largest_float(dtype):
+    torch = pytest.importorskip("torch")
+    big = np.finfo(dtype).max / 4  # squares overflow; the spreads do not
+    X = np.zeros((3, 50), dtype=dtype)
+    X[0, ::2], X[0, 1::2] = big, -big
+    X[1, :] = big
+    X[2, 0] = big
+    spread = SpectrumAugmenter._row_spread(torch.from_numpy(X)).numpy()[:, 0]
+    expected = (X / big).astype(np.float64).std(axis=1) * big
+    expected[1] = 0.0
+    np.testing.assert_allclose(spread, expected, rtol=1e-5)
