@@ -78,8 +78,10 @@ def column_kinds(
     2. **bits**: among the columns outside spectrum blocks, those whose
        values are all 0 or 1 (constant columns of zeros included), when
        there are at least 32 of them; and, when there are at least 512
-       columns that are 0/1 or non-negative integers, those integer columns
-       too (count fingerprints). For a CSR X only the stored values are
+       columns that are 0/1 or non-negative integers zero in at least half
+       the rows, those integer columns too (count fingerprints: most
+       substructures are absent from most molecules). An integer column that
+       is mostly nonzero (a temperature in °C, a time in h) stays continuous. For a CSR X only the stored values are
        looked at (the implicit zeros are 0), and no spectrum is looked for.
     3. **continuous**: every other column.
 
@@ -135,10 +137,12 @@ def column_kinds(
         not_binary[cols[(data != 0) & (data != 1)]] = True
         not_count = np.zeros(d, dtype=bool)
         not_count[cols[(data < 0) | (data != np.round(data))]] = True
+        nonzero = np.bincount(cols[data != 0], minlength=d)
     else:
         sample = np.asarray(sample, dtype=np.float64)
         not_binary = ~((sample == 0) | (sample == 1)).all(axis=0)
         not_count = ~((sample >= 0) & (sample == np.round(sample))).all(axis=0)
+        nonzero = np.count_nonzero(sample, axis=0)
         if sample.shape[0] >= 3 and d >= min_width:
             blocks = _spectrum_blocks(sample, min_width, min_correlation)
     # the bits and counts rules look only at the columns outside spectrum blocks: an
@@ -148,7 +152,11 @@ def column_kinds(
         outside[start:stop] = False
         kinds[start:stop] = "spectrum"
     binary = ~not_binary & outside
-    count = ~not_count & outside
+    # a count fingerprint's column is mostly zeros (most substructures are absent
+    # from most molecules); an integer process column (a temperature in degC, a
+    # time in h) is not, and stays continuous beside the bits
+    mostly_zero = nonzero <= sample.shape[0] / 2
+    count = ~not_count & outside & (mostly_zero | binary)
     if count.sum() >= MIN_COUNT_FINGERPRINT and binary.sum() >= MIN_BITS:
         kinds[count] = "bits"
     elif binary.sum() >= MIN_BITS:

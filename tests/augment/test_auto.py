@@ -114,6 +114,23 @@ def test_kinds_are_a_partition_and_deterministic(n, d, seed, integer):
     assert (column_kinds(X[perm])[0] == kinds).all()
 
 
+def test_integer_process_columns_beside_a_fingerprint_stay_continuous():
+    # A temperature in degC and a time in h are integers but mostly nonzero: not
+    # count-fingerprint columns, even beside 2 048 bits (they would be zeroed).
+    rng = np.random.default_rng(0)
+    n = 300
+    process = np.column_stack(
+        [rng.choice([80, 100, 120, 160], n), rng.choice([2, 6, 12, 24], n), rng.random(n)]
+    ).astype(float)
+    for fingerprint in (
+        (rng.random((n, 2048)) < 0.05).astype(float),  # bits
+        rng.poisson(0.1, (n, 2048)).astype(float),  # counts
+    ):
+        kinds, _ = column_kinds(np.hstack([process, fingerprint]))
+        assert kinds[:3].tolist() == ["continuous"] * 3
+        assert (kinds[3:] == "bits").all()
+
+
 def test_auto_on_the_mof_case_is_a_pipeline_of_column_subsets():
     X = np.hstack([_process(), _bits(width=2048)])
     auto = AutoAugmenter(random_state=0).fit(X)
