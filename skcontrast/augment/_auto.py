@@ -81,8 +81,9 @@ def column_kinds(
        columns that are 0/1 or non-negative integers zero in at least half
        the rows, those integer columns too (count fingerprints: most
        substructures are absent from most molecules). An integer column that
-       is mostly nonzero (a temperature in °C, a time in h) stays continuous. For a CSR X only the stored values are
-       looked at (the implicit zeros are 0), and no spectrum is looked for.
+       is mostly nonzero (a temperature in °C, a time in h) stays continuous.
+       For a CSR X only the stored values are looked at (the implicit zeros
+       are 0), and no spectrum is looked for.
     3. **continuous**: every other column.
 
     Parameters
