@@ -8,20 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skcontrast.augment import SpectrumAugmenter
-
-ZERO = dict(SpectrumAugmenter._zero_strength)
-
-
-def _spectra(rng, n=30, d=120):
-    """Gaussian peaks on a common axis, as in lecture 18."""
-    axis = np.linspace(0, 1, d)
-    centres = rng.uniform(0.2, 0.8, size=(n, 1))
-    return np.exp(-0.5 * ((axis - centres) / 0.05) ** 2) + rng.uniform(0, 0.1, size=(n, 1))
-
-
-def _only(**params):
-    return SpectrumAugmenter(**{**ZERO, **params})
-
+from tests.augment._spectra_support import only as _only
+from tests.augment._spectra_support import spectra as _spectra
 
 strengths = st.fixed_dictionaries(
     {

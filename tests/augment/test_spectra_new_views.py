@@ -9,18 +9,12 @@ import pytest
 from numpy.polynomial import legendre
 
 from skcontrast.augment import SpectrumAugmenter
-
-ZERO = dict(SpectrumAugmenter._zero_strength)
+from tests.augment._spectra_support import ZERO, spectra
+from tests.augment._spectra_support import only as _only
 
 
 def _spectra(rng, n=30, d=120):
-    axis = np.linspace(0, 1, d)
-    centres = rng.uniform(0.2, 0.8, size=(n, 1))
-    return np.exp(-0.5 * ((axis - centres) / 0.05) ** 2) + rng.uniform(0.1, 0.3, size=(n, 1))
-
-
-def _only(**params):
-    return SpectrumAugmenter(**{**ZERO, **params})
+    return spectra(rng, n, d, offset=(0.1, 0.3))  # offsets away from 0
 
 
 # ------------------------------------------------------------ curved baseline
