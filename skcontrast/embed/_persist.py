@@ -16,6 +16,7 @@ imported by a name found in the data.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import numbers
 
@@ -117,7 +118,16 @@ def rebuild_net(embedder, state: dict) -> ContrastiveNet:
             f"the saved early_stopping_monitor must be 'valid_loss', 'train_loss' or None, "
             f"got {monitor!r}."
         )
-    with torch.random.fork_rng(devices=[]):  # the modules' initial weights are overwritten
+    # Built on the meta device, then given empty storage: the saved weights
+    # overwrite them, so no initialiser runs and torch's global random
+    # generator is neither drawn from nor saved and restored. (A fork_rng here
+    # rewinds the generator under a fit running in another thread of the
+    # process: dask's event loop unpickles task arguments while the task
+    # thread trains.) A user encoder class is still built for real, under a
+    # forked random state (its __init__ may create tensors that are neither
+    # parameters nor persistent buffers).
+    own = encoder_param is None  # skcontrast's MLPEncoder: no tensors but weights
+    with torch.device("meta") if own else _forked_rng(encoder_param):
         encoder = build_encoder(
             encoder_param,
             fitted["encoder_kwargs"],
@@ -125,22 +135,26 @@ def rebuild_net(embedder, state: dict) -> ContrastiveNet:
             int(n_features),
             fitted["n_components"],
         )
-        head = None
-        if fitted["projection_dim"] is not None:
+    if own:
+        encoder = encoder.to_empty(device="cpu")
+    head = None
+    if fitted["projection_dim"] is not None:
+        with torch.device("meta"):
             head = ProjectionHead(int(width), fitted["projection_dim"])
-        net = make_net(
-            encoder,
-            head,
-            augmenter=embedder.augmenter_,
-            loss=fitted["loss"],
-            # the monitor chosen at fit (partial_fit may have changed
-            # validation_fraction since)
-            callbacks=make_callbacks(
-                fitted["callbacks"], fitted["early_stopping"], monitor, settings["verbose"]
-            ),
-            device=device,
-            settings=settings,
-        )
+        head = head.to_empty(device="cpu")
+    net = make_net(
+        encoder,
+        head,
+        augmenter=embedder.augmenter_,
+        loss=fitted["loss"],
+        # the monitor chosen at fit (partial_fit may have changed
+        # validation_fraction since)
+        callbacks=make_callbacks(
+            fitted["callbacks"], fitted["early_stopping"], monitor, settings["verbose"]
+        ),
+        device=device,
+        settings=settings,
+    )
     net.load_plain_state(state)
     return net
 
@@ -206,3 +220,15 @@ def _loadable_device(device) -> str:
     except RuntimeError as exc:
         raise ValueError(f"the saved device {device!r} is not a torch device: {exc}") from None
     return device if location.type == torch.device(device).type else str(location)
+
+
+def _forked_rng(encoder_param):
+    """A user encoder class may draw when built: fork the random state around it.
+
+    An instance is deep-copied, which draws nothing, so nothing is forked: a
+    fork restores the global generator on exit, under any fit running in
+    another thread of this process.
+    """
+    if isinstance(encoder_param, type):
+        return torch.random.fork_rng(devices=[])
+    return contextlib.nullcontext()

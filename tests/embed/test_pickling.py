@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import threading
 import warnings
 from unittest.mock import patch
 
@@ -142,3 +143,36 @@ def test_the_pickled_state_holds_no_torch_or_skorch_object():
     blob = pickle.dumps(emb)
     for name in (b"torch", b"skorch", b"__cuda_dependent_attributes__", b"builtins"):
         assert name not in blob
+
+
+def test_loading_in_another_thread_does_not_change_a_fit():
+    # dask's event loop unpickles task arguments (a fitted embedder in the
+    # scorer) while the task thread trains: loading must not touch torch's
+    # global random generator, which the fit seeds for its initial weights.
+    X = np.random.default_rng(0).random((120, 64)).astype(np.float32)
+
+    def fit():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # chance level on random X
+            emb = ContrastiveEmbedder(random_state=0, max_epochs=4, n_threads=1).fit(X)
+        return [p.detach().clone() for p in emb.net_.module_.parameters()]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        blob = pickle.dumps(ContrastiveEmbedder(random_state=1, max_epochs=1, n_threads=1).fit(X))
+    alone = fit()
+    stop = threading.Event()
+
+    def load_repeatedly():
+        while not stop.is_set():
+            pickle.loads(blob)
+
+    loader = threading.Thread(target=load_repeatedly)
+    loader.start()
+    try:
+        concurrent = [fit() for _ in range(3)]
+    finally:
+        stop.set()
+        loader.join()
+    for params in concurrent:
+        assert all(torch.equal(a, b) for a, b in zip(alone, params, strict=True))
