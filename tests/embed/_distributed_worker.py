@@ -118,6 +118,25 @@ def mismatches(X: np.ndarray, rank: int, out: Path) -> None:
             (out / f"mismatch_{case}_{rank}.txt").write_text(str(exc))
 
 
+#: The embedder of the fits, on every rank and in the one-process comparison.
+FIT_SETTINGS = dict(
+    hidden_dims=(16,),
+    n_components=4,
+    projection_dim=8,
+    batch_size=20,
+    max_epochs=3,
+    lr=1e-2,
+    device="cpu",
+    n_threads=1,
+    random_state=0,
+)
+
+
+def fit_data() -> np.ndarray:
+    """The X every rank fits (the whole X, as distributed=True requires)."""
+    return np.random.default_rng(0).normal(size=(60, 6)).astype(np.float32)
+
+
 def main(out: Path) -> None:
     dist.init_process_group("gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -133,19 +152,8 @@ def main(out: Path) -> None:
         results[name] = (value.detach(), a.grad / world, b.grad / world)
     torch.save(results, out / f"loss_{rank}.pt")
 
-    X = np.random.default_rng(0).normal(size=(60, 6)).astype(np.float32)
-    settings = dict(
-        hidden_dims=(16,),
-        n_components=4,
-        projection_dim=8,
-        batch_size=20,
-        max_epochs=3,
-        lr=1e-2,
-        device="cpu",
-        n_threads=1,
-        distributed=True,
-        random_state=0,
-    )
+    X = fit_data()
+    settings = dict(FIT_SETTINGS, distributed=True)
     printed = out / f"printed_{rank}.txt"
     with (
         printed.open("w") as sink,

@@ -24,7 +24,13 @@ from skcontrast.utils._distributed import local_bounds
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from _distributed_worker import N_ROWS, global_batch, loss_cases  # noqa: E402
+from _distributed_worker import (  # noqa: E402
+    FIT_SETTINGS,
+    N_ROWS,
+    fit_data,
+    global_batch,
+    loss_cases,
+)
 
 #: A hang (a collective one rank never reaches) fails the test instead of blocking CI.
 TIMEOUT_S = 240
@@ -95,7 +101,7 @@ def test_rank0_model_unpickles_and_transforms_in_a_plain_process(ranks_out):
     """(c) No process group is needed (none exists here) to load and transform."""
     assert not dist.is_initialized()
     model = pickle.loads((ranks_out / "model_0.pkl").read_bytes())
-    X = np.random.default_rng(0).normal(size=(60, 6)).astype(np.float32)
+    X = fit_data()
     np.testing.assert_array_equal(model.transform(X), np.load(ranks_out / "Z_0.npy"))
     assert model.distributed is True
     assert model.net_.criterion_.gather_distributed is False
@@ -106,18 +112,7 @@ def test_two_processes_train_as_one_on_the_global_batch(ranks_out):
     """(d) Same global batches, same views (drawn for the whole batch from the shared
     stream), the global-batch loss: one process gives the same model, up to float
     rounding (DDP sums the two halves' gradients in another order)."""
-    X = np.random.default_rng(0).normal(size=(60, 6)).astype(np.float32)
-    one = ContrastiveEmbedder(
-        hidden_dims=(16,),
-        n_components=4,
-        projection_dim=8,
-        batch_size=20,
-        max_epochs=3,
-        lr=1e-2,
-        device="cpu",
-        n_threads=1,
-        random_state=0,
-    ).fit(X)
+    one = ContrastiveEmbedder(**FIT_SETTINGS).fit(fit_data())
     ranks = torch.load(ranks_out / "params_0.pt")
     np.testing.assert_allclose(
         ranks["train_loss"].numpy(), [row["train_loss"] for row in one.history_], rtol=1e-6
