@@ -95,10 +95,10 @@ def _same_param(name: str, old, new) -> bool:
     """Whether a parameter that defines the model still has its fitted value."""
     if old is new:
         return True
-    if name in ("encoder", "augmenter") and not (isinstance(old, str) and isinstance(new, str)):
-        return False  # objects: by identity ("auto", a string, by value)
-    if name == "loss" and not (isinstance(old, str) and isinstance(new, str)):
-        return False  # a loss class or instance: by identity
+    if name in ("encoder", "augmenter", "loss") and not (
+        isinstance(old, str) and isinstance(new, str)
+    ):
+        return False  # objects, classes: by identity; names ("auto", "nt_xent"): by value
     if name == "callbacks":
         old, new = list(old or []), list(new or [])
         return len(old) == len(new) and all(map(_same_callback, old, new))
