@@ -22,10 +22,9 @@ from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.pipeline import make_pipeline
 
-from skcontrast.augment._base import _like
+from skcontrast.augment._base import _IdentityAtInference, _like
 from skcontrast.augment._bits import BitDropout
 from skcontrast.augment._conditions import ConditionJitter
 from skcontrast.augment._spectra import SpectrumAugmenter
@@ -232,7 +231,7 @@ def _select(idx: np.ndarray, d: int):
 
 
 @Substitution(random_state=_random_state_docstring)
-class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class AutoAugmenter(_IdentityAtInference):
     """Views chosen from the data: BitDropout on bits, relative jitter, spectrum views.
 
     ``fit(X)`` sorts the columns with :func:`column_kinds` and builds one
@@ -473,21 +472,6 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return augment_tensor_with(self.augmenter_, X, generator)
 
-    def transform(self, X):
-        """Return X unchanged (validated, as a copy): nothing is augmented at inference.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or CSR matrix of shape (n_samples, n_features_in_)
-
-        Returns
-        -------
-        ndarray, DataFrame or CSR matrix of shape (n_samples, n_features_in_)
-        """
-        check_is_fitted(self)
-        Xv = validate_float(self, X, reset=False, copy=True)
-        return _like(X, Xv, self, "transform")
-
     def fit_transform(self, X, y=None):
         """Fit, then return one training view: ``fit(X).augment(X)``.
 
@@ -505,13 +489,6 @@ class AutoAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if hasattr(view, "columns"):
             view = view.to_numpy()
         return _like(X, view, self, "transform")
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = True
-        return tags
 
 
 def _short_repr(step) -> str:

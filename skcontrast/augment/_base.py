@@ -116,7 +116,55 @@ def _like(X, out, estimator=None, method: str | None = None):
     return out
 
 
-class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta):
+class _IdentityAtInference(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """What every augmenter shares at inference: ``transform`` validates X and returns it.
+
+    Views are made at training time only (``augment``, ``fit_transform``); the
+    tags say so to scikit-learn: float32/float64 kept, no NaN, CSR accepted.
+    """
+
+    def transform(self, X):
+        """Return X unchanged (validated, as a copy): nothing is augmented at inference.
+
+        Like ``augment`` and ``fit_transform``, it returns the container it is
+        given (a DataFrame keeps its index and columns, CSR stays CSR), so the
+        next step of a Pipeline sees the same kind of input at fit and at
+        predict time.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame or CSR of shape (n_samples, n_features_in_)
+            Data to validate (floats; NaN and inf are rejected).
+
+        Returns
+        -------
+        ndarray, DataFrame or CSR of shape (n_samples, n_features_in_)
+            A validated copy of X.
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinity in X, naming the column (with its name when
+            fitted on a DataFrame), the first rows and their values, as
+            ``fit``; and for a number of features (or feature names) other than
+            at fit.
+        NotFittedError
+            Before ``fit``.
+        """
+        check_is_fitted(self)
+        Xv = validate_float(self, X, reset=False, copy=True)
+        return _like(X, Xv, self, "transform")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
+        return tags
+
+
+
+class BaseAugmenter(_IdentityAtInference, metaclass=ABCMeta):
     """Base class for augmenters: subclass it to write your own.
 
     A subclass says what one random view of some columns is, on a
@@ -503,38 +551,6 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metac
             "lower the augmentation strengths."
         )
 
-    def transform(self, X):
-        """Return X unchanged (validated, as a copy): nothing is augmented at inference.
-
-        Like ``augment`` and ``fit_transform``, it returns the container it is
-        given (a DataFrame keeps its index and columns, CSR stays CSR), so the
-        next step of a Pipeline sees the same kind of input at fit and at
-        predict time.
-
-        Parameters
-        ----------
-        X : array-like, DataFrame or CSR of shape (n_samples, n_features_in_)
-            Data to validate (floats; NaN and inf are rejected).
-
-        Returns
-        -------
-        ndarray, DataFrame or CSR of shape (n_samples, n_features_in_)
-            A validated copy of X.
-
-        Raises
-        ------
-        ValueError
-            For NaN or infinity in X, naming the column (with its name when
-            fitted on a DataFrame), the first rows and their values, as
-            ``fit``; and for a number of features (or feature names) other than
-            at fit.
-        NotFittedError
-            Before ``fit``.
-        """
-        check_is_fitted(self)
-        Xv = validate_float(self, X, reset=False, copy=True)
-        return _like(X, Xv, self, "transform")
-
     def fit_transform(self, X, y=None):
         """Fit, then return one training view: ``fit(X).augment(X)``.
 
@@ -591,13 +607,6 @@ class BaseAugmenter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator, metac
         state.pop("_tensor_cache", None)  # may hold CUDA tensors; rebuilt lazily
         # equal strings one object, so that a loaded copy pickles to the same bytes
         return canonical_state(state)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = True
-        return tags
 
 
 def _per_column(value, name: str, n_columns: int, *, low: float = 0.0) -> np.ndarray:
